@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { CloudEventEnvelopeSchema, DATASCHEMA_PREFIX, dataSchemaFile } from './cloud-event';
+
+/** A zod schema published as JSON Schema under `schemas/`. */
+export interface PublishedSchema {
+  /** Short name; with the version it gives the `dataschema` URI and the file name. */
+  name: string;
+  version: number;
+  title: string;
+  schema: z.ZodType;
+  /** Zod's JSON Schema view: 'input' for what producers write, 'output' for what consumers read. */
+  io: 'input' | 'output';
+}
+
+/**
+ * Every published schema: the one list the generator and the staleness test read.
+ * Add a line here when a new event or command shape is published.
+ */
+export const PUBLISHED_SCHEMAS: PublishedSchema[] = [
+  {
+    name: 'cloud-event-envelope',
+    version: 1,
+    title: 'CloudEvents 1.0 envelope of every message on the events queue',
+    schema: CloudEventEnvelopeSchema,
+    io: 'output',
+  },
+];
+
+/**
+ * Renders one published schema as a JSON Schema (draft 2020-12) document, with `$id` equal to
+ * the `dataschema` URI consumers see on events.
+ *
+ * @example
+ * const files = PUBLISHED_SCHEMAS.map((s) => [s.file, renderJsonSchema(s)]);
+ */
+export function renderJsonSchema(entry: PublishedSchema): { file: string; json: string } {
+  const jsonSchema = z.toJSONSchema(entry.schema, { io: entry.io, unrepresentable: 'any' });
+  const document = {
+    ...jsonSchema,
+    $id: `${DATASCHEMA_PREFIX}${entry.name}:v${entry.version}`,
+    title: entry.title,
+  };
+  return { file: dataSchemaFile(entry.name, entry.version), json: `${JSON.stringify(document, null, 2)}\n` };
+}

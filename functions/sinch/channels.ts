@@ -1,0 +1,79 @@
+/**
+ * Channels and contact-center queue addresses (`<appId>@<subchannel>.sinchconversation.com`).
+ * Sinch adds channels over time, so a channel is an open string; the table below holds the
+ * subchannels the product documentation names, and any other channel maps to its lower-cased
+ * name.
+ */
+
+/** Channel enum values Sinch documents today (not exhaustive: treat channels as open strings). */
+export const KNOWN_CHANNELS = [
+  'SMS',
+  'RCS',
+  'WHATSAPP',
+  'MMS',
+  'KAKAOTALK',
+  'KAKAOTALKCHAT',
+  'VIBERBM',
+  'LINE',
+  'INSTAGRAM',
+  'MESSENGER',
+  'WECHAT',
+  'TELEGRAM',
+  'APPLEBC',
+  'VIBER',
+  'SINCH_CHAT',
+] as const;
+
+const SUBCHANNEL_BY_CHANNEL: Readonly<Record<string, string>> = {
+  WHATSAPP: 'whatsapp',
+  SINCH_CHAT: 'nativechannel',
+  MESSENGER: 'facebook',
+  VIBER: 'viber-bot',
+  INSTAGRAM: 'instagram',
+  VIBERBM: 'viber',
+  TELEGRAM: 'telegram',
+  LINE: 'line',
+  RCS: 'rcs',
+  SMS: 'sms',
+};
+
+const CHANNEL_BY_SUBCHANNEL: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SUBCHANNEL_BY_CHANNEL).map(([channel, sub]) => [sub, channel]),
+);
+
+export const QUEUE_ADDRESS_DOMAIN = 'sinchconversation.com';
+
+/**
+ * The subchannel of a channel in queue addresses.
+ *
+ * @example
+ * subchannelOf('MESSENGER'); // 'facebook'
+ * subchannelOf('KAKAOTALK'); // 'kakaotalk'
+ */
+export function subchannelOf(channel: string): string {
+  return SUBCHANNEL_BY_CHANNEL[channel.toUpperCase()] ?? channel.toLowerCase();
+}
+
+/**
+ * The contact-center queue address of an app and channel.
+ *
+ * @example
+ * toQueueAddress('01EXAMPLE', 'WHATSAPP'); // '01EXAMPLE@whatsapp.sinchconversation.com'
+ */
+export function toQueueAddress(appId: string, channel: string): string {
+  return `${appId}@${subchannelOf(channel)}.${QUEUE_ADDRESS_DOMAIN}`;
+}
+
+/**
+ * Parses a queue address back into app id and channel, or `undefined` when it is not one.
+ *
+ * @example
+ * parseQueueAddress('01EXAMPLE@facebook.sinchconversation.com'); // { appId: '01EXAMPLE', channel: 'MESSENGER' }
+ */
+export function parseQueueAddress(address: string): { appId: string; channel: string } | undefined {
+  const match = /^([^@\s]+)@([a-z0-9_-]+)\.sinchconversation\.com$/i.exec(address.trim());
+  if (!match) return undefined;
+  const appId = match[1]!;
+  const sub = match[2]!.toLowerCase();
+  return { appId, channel: CHANNEL_BY_SUBCHANNEL[sub] ?? sub.toUpperCase() };
+}

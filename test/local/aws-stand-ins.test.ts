@@ -1,0 +1,132 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamoDb } from '../../local/aws/dynamodb-server';
+import { startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
+import { redrivePolicy, startLocalSqs } from '../../local/aws/sqs-server';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const region = 'us-east-1';
+
+describe('local AWS stand-ins speak the real wire protocols', () => {
+  let sqs: Awaited<ReturnType<typeof startLocalSqs>>;
+  let ddb: Awaited<ReturnType<typeof startLocalDynamoDb>>;
+  let sm: Awaited<ReturnType<typeof startSecretsManagerDouble>>;
+
+  beforeAll(async () => {
+    sqs = await startLocalSqs({
+      queues: [
+        { name: 'q.fifo', attributes: { FifoQueue: 'true', RedrivePolicy: redrivePolicy('dlq.fifo', 2) } },
+        { name: 'dlq.fifo', attributes: { FifoQueue: 'true' } },
+      ],
+    });
+    ddb = await startLocalDynamoDb({ tables: ['idem'] });
+    sm = await startSecretsManagerDouble();
+  });
+  afterAll(async () => {
+    await Promise.all([sqs.close(), ddb.close(), sm.close()]);
+  });
+
+  it('SQS FIFO deduplicates and redrives to the DLQ', async () => {
+    const client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    const QueueUrl = sqs.queueUrl('q.fifo');
+    for (let i = 0; i < 2; i++) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: 'x',
+          MessageGroupId: 'g',
+          MessageDeduplicationId: 'd',
+        }),
+      );
+    }
+    const first = await client.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    expect(first.Messages).toHaveLength(1);
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl,
+        ReceiptHandle: first.Messages![0]!.ReceiptHandle!,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const second = await client.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    expect(second.Messages).toHaveLength(1);
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl,
+        ReceiptHandle: second.Messages![0]!.ReceiptHandle!,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const third = await client.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    expect(third.Messages ?? []).toHaveLength(0);
+    const dead = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl('dlq.fifo'), MaxNumberOfMessages: 10 }),
+    );
+    expect(dead.Messages).toHaveLength(1);
+  });
+
+  it('dynalite stores items', async () => {
+    const client = new DynamoDBClient({ endpoint: ddb.endpoint, region, credentials });
+    await client.send(new PutItemCommand({ TableName: 'idem', Item: { id: { S: 'a' }, v: { N: '1' } } }));
+    const got = await client.send(new GetItemCommand({ TableName: 'idem', Key: { id: { S: 'a' } } }));
+    expect(got.Item?.v?.N).toBe('1');
+  });
+
+  it('the Secrets Manager double answers GetSecretValue and fails on demand', async () => {
+    const client = new SecretsManagerClient({ endpoint: sm.endpoint, region, credentials });
+    sm.put('s', '{"a":"b"}');
+    const got = await client.send(new GetSecretValueCommand({ SecretId: 's' }));
+    expect(got.SecretString).toBe('{"a":"b"}');
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'missing' }))).rejects.toThrow(
+      /can't find/,
+    );
+    sm.failing = true;
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 's' }))).rejects.toBeTruthy();
+    expect(sm.calls('s')).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('local SQS follows FIFO message-group locking', () => {
+  it('holds back later messages of a group while an earlier one is in flight', async () => {
+    const sqs = await startLocalSqs({ queues: [{ name: 'g.fifo', attributes: { FifoQueue: 'true' } }] });
+    const client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    const QueueUrl = sqs.queueUrl('g.fifo');
+    try {
+      for (const [i, group] of [
+        [1, 'a'],
+        [2, 'a'],
+        [3, 'b'],
+      ] as const) {
+        await client.send(
+          new SendMessageCommand({
+            QueueUrl,
+            MessageBody: String(i),
+            MessageGroupId: group,
+            MessageDeduplicationId: String(i),
+          }),
+        );
+      }
+      const first = await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1 }));
+      expect(first.Messages?.map((m) => m.Body)).toEqual(['1']);
+      const next = await client.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      expect(next.Messages?.map((m) => m.Body)).toEqual(['3']);
+    } finally {
+      await sqs.close();
+    }
+  });
+});
