@@ -1,0 +1,110 @@
+/**
+ * The one HTTP transport the Sinch client and token provider use: keep-alive connections, a
+ * connect timeout and a total timeout.
+ *
+ * Why node:http(s) and not fetch: Node's global fetch keeps connections alive but offers no
+ * connect timeout without importing `undici` (a new ~1 MB dependency in every bundle). A
+ * keep-alive `Agent` plus two timers gives both timeouts with no dependency.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface HttpTimeouts {
+  /** Time allowed to open a new TCP (+TLS) connection. */
+  connectMs: number;
+  /** Time allowed for the whole exchange, connection to last body byte. */
+  totalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 3_000, totalMs: 10_000 };
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** No answer: `timeout` (connect or total) or `network` (refused, reset, dropped). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: 'connect_timeout' | 'timeout' | 'network',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// One pool per container: connections to Sinch and the token endpoint are reused across
+// invocations, which saves a TLS handshake per send.
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+};
+
+/**
+ * Sends one request and reads the whole answer as text. Never retries.
+ *
+ * @example
+ * const res = await sendHttp(new URL('https://eu.conversation.api.sinch.com/...'), {
+ *   method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+ * }, DEFAULT_TIMEOUTS);
+ */
+export function sendHttp(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string | undefined },
+  timeouts: HttpTimeouts,
+): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const isHttps = url.protocol === 'https:';
+    const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+    const headers = { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
+    const req = (isHttps ? httpsRequest : httpRequest)(url, {
+      method: init.method,
+      headers,
+      agent: agents[isHttps ? 'https:' : 'http:'],
+    });
+    let settled = false;
+    const fail = (error: TransportError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(totalTimer);
+      clearTimeout(connectTimer);
+      req.destroy();
+      reject(error);
+    };
+    const totalTimer = setTimeout(
+      () => fail(new TransportError('timeout', `no complete answer within ${timeouts.totalMs} ms`)),
+      timeouts.totalMs,
+    );
+    let connectTimer: NodeJS.Timeout | undefined;
+    req.on('socket', (socket) => {
+      // A pooled keep-alive socket is already connected: only new connections get the timer.
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(
+        () => fail(new TransportError('connect_timeout', `no connection within ${timeouts.connectMs} ms`)),
+        timeouts.connectMs,
+      );
+      socket.once(isHttps ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    });
+    req.on('error', (cause) => fail(new TransportError('network', cause.message, { cause })));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (cause) => fail(new TransportError('network', cause.message, { cause })));
+      res.on('aborted', () => fail(new TransportError('network', 'answer aborted')));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(totalTimer);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+    });
+    req.end(body);
+  });
+}
