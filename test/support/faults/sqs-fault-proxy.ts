@@ -1,0 +1,140 @@
+import { Agent, createServer, type IncomingMessage, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { seededRandom } from './seeded-random';
+
+/**
+ * Where an injected SQS failure happens: `before` answers 500 without forwarding (nothing was
+ * enqueued), `after` forwards, lets SQS enqueue, then answers 500 instead of its reply (the
+ * caller cannot know the message is in: the case FIFO deduplication exists for).
+ */
+export type SqsFaultMode = 'before' | 'after';
+
+export interface SqsFaultProxyOptions {
+  /** The real (local) SQS endpoint, e.g. `startLocalSqs(...).endpoint`. */
+  target: string;
+  /** Operations to fail, e.g. `['SendMessage']`. Others always pass through. */
+  operations: readonly string[];
+  /** Fraction (0..1) of those calls that fail. */
+  rate: number;
+  /** Seed of the decisions, so a failing run can be replayed. */
+  seed?: number;
+  /** Which failure each injected fault is; default alternates at random between both. */
+  modes?: readonly SqsFaultMode[];
+  /** Told about every injected fault with the request body, so a test can tell which call failed. */
+  onFault?: (fault: { operation: string; mode: SqsFaultMode; body: Buffer }) => void;
+}
+
+/** A running fault-injecting proxy in front of an SQS endpoint. */
+export interface SqsFaultProxy {
+  /** Point `AWS_ENDPOINT_URL_SQS` here. */
+  endpoint: string;
+  /** Calls of the faulted operations seen, and faults injected by mode. */
+  readonly counts: { calls: number; before: number; after: number };
+  /** Fault rate; change it at any time (0 turns injection off). */
+  rate: number;
+  close(): Promise<void>;
+}
+
+/** The SQS operation of a request: AWS JSON (`x-amz-target`) or Query (`Action=`) protocol. */
+export function sqsOperationOf(headers: IncomingMessage['headers'], body: Buffer): string {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') return target.split('.').at(-1) ?? '';
+  return /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('latin1'))?.[1] ?? '';
+}
+
+/**
+ * An HTTP proxy on loopback in front of an SQS endpoint that fails a seeded fraction of chosen
+ * operations with the 500 `InternalFailure` SQS answers on a bad day. Product-independent: any
+ * SQS client pointed at it sees a flaky SQS.
+ *
+ * @example
+ * const proxy = await startSqsFaultProxy({ target: sqs.endpoint, operations: ['SendMessage'], rate: 0.1 });
+ * process.env.AWS_ENDPOINT_URL_SQS = proxy.endpoint;
+ */
+export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise<SqsFaultProxy> {
+  const random = seededRandom(options.seed ?? 1);
+  const modes = options.modes ?? ['before', 'after'];
+  const counts = { calls: 0, before: 0, after: 0 };
+  const state = { rate: options.rate };
+  const target = new URL(options.target);
+  const agent = new Agent({ keepAlive: true });
+  const faulted = new Set(options.operations);
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      let mode: SqsFaultMode | undefined;
+      const operation = sqsOperationOf(req.headers, body);
+      if (faulted.has(operation)) {
+        counts.calls++;
+        if (random() < state.rate) mode = modes[Math.floor(random() * modes.length)] ?? 'before';
+        if (mode) options.onFault?.({ operation, mode, body });
+      }
+      const fail = () => {
+        const json = String(req.headers['content-type'] ?? '').includes('json');
+        res.writeHead(500, {
+          'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml',
+          'x-amzn-requestid': 'injected-fault',
+        });
+        res.end(
+          json
+            ? JSON.stringify({
+                __type: 'com.amazon.coral.service#InternalFailure',
+                message: 'injected fault',
+              })
+            : '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>' +
+                '<Message>injected fault</Message></Error><RequestId>injected-fault</RequestId></ErrorResponse>',
+        );
+      };
+      if (mode === 'before') {
+        counts.before++;
+        return fail();
+      }
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+          agent,
+        },
+        (answer) => {
+          if (mode === 'after') {
+            counts.after++;
+            answer.resume();
+            answer.on('end', fail);
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    counts,
+    get rate() {
+      return state.rate;
+    },
+    set rate(value: number) {
+      state.rate = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
