@@ -1,0 +1,35 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseBridgeConfig, readConfigSources } from './config';
+import { RegionStack, regionStackName } from './region-stack';
+
+/**
+ * The CDK app: one `SinchBridge-<region>` stack per configured Sinch region. Config comes from the
+ * `sinch` context (cdk.json), `-c sinchConfig=path.json`, and `-c sinch.<path>=<value>` overrides.
+ *
+ * @example
+ * const app = buildApp({ context: { sinch: exampleConfig, 'bridge:skipBundling': true } });
+ * app.synth();
+ */
+export function buildApp(options: { context?: Record<string, unknown>; outdir?: string } = {}): App {
+  const app = new App({
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+  });
+  const context = app.node.getAllContext() as Record<string, unknown>;
+  const raw = readConfigSources({
+    sinch: context.sinch,
+    ...(typeof context.sinchConfig === 'string' ? { sinchConfig: context.sinchConfig } : {}),
+    overrides: context,
+  });
+  for (const settings of parseBridgeConfig(raw)) {
+    new RegionStack(app, regionStackName(settings.sinchRegion), { settings });
+  }
+  // Secure by default is checked, not assumed: unacknowledged findings fail the synth.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return app;
+}
+
+if (process.env.CDK_OUTDIR || process.argv[1]?.endsWith('app.ts')) {
+  buildApp().synth();
+}

@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Sinch Conversation API regions: an app lives in exactly one of them. */
+export const SINCH_REGIONS = ['eu', 'us', 'br'] as const;
+export type SinchRegion = (typeof SINCH_REGIONS)[number];
+
+/** Triggers a webhook gets when the config names none: what the bridge normalizes and the send side reports. */
+export const DEFAULT_TRIGGERS = [
+  'MESSAGE_INBOUND',
+  'MESSAGE_DELIVERY',
+  'EVENT_INBOUND',
+  'MESSAGE_SUBMIT',
+] as const;
+
+/** Every trigger the Conversation API accepts on a webhook (UNSPECIFIED_TRIGGER is an error there). */
+export const WEBHOOK_TRIGGERS = [
+  'MESSAGE_DELIVERY',
+  'MESSAGE_SUBMIT',
+  'MESSAGE_INBOUND',
+  'EVENT_DELIVERY',
+  'EVENT_INBOUND',
+  'SMART_CONVERSATIONS',
+  'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
+  'CONVERSATION_START',
+  'CONVERSATION_STOP',
+  'CONVERSATION_DELETE',
+  'CONTACT_CREATE',
+  'CONTACT_DELETE',
+  'CONTACT_MERGE',
+  'CONTACT_UPDATE',
+  'CONTACT_IDENTITIES_DUPLICATION',
+  'UNSUPPORTED',
+  'OPT_IN',
+  'OPT_OUT',
+  'CHANNEL_EVENT',
+  'CAPABILITY',
+  'RECORD_NOTIFICATION',
+] as const;
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export const SinchAppSchema = z.strictObject({
+  id: z.string().regex(ULID, 'app id must be a ULID (26 characters of Crockford base32, upper case)'),
+  name: z.string().min(1).max(64).optional(),
+  triggers: z.array(z.enum(WEBHOOK_TRIGGERS)).min(1).optional(),
+});
+
+/** Knobs with safe defaults; each region may override any of them. */
+export const TunablesSchema = z.strictObject({
+  webhookMemoryMb: z.number().int().min(128).max(10240).default(512),
+  sendMemoryMb: z.number().int().min(128).max(10240).default(512),
+  sendTimeoutSeconds: z.number().int().min(3).max(120).default(30),
+  /** SQS FIFO sources take at most 10 records per batch. */
+  batchSize: z.number().int().min(1).max(10).default(10),
+  /** Lambda's bounds for an SQS event source's maximum concurrency. */
+  maxConcurrency: z.number().int().min(2).max(1000).default(5),
+  maxAttempts: z.number().int().min(1).max(50).default(5),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  logRetentionDays: z.number().int().min(1).max(3653).default(30),
+  throttleRateLimit: z.number().int().min(1).max(10000).default(100),
+  throttleBurstLimit: z.number().int().min(1).max(5000).default(200),
+  /** Signature rejections per 5 minutes that raise the alarm (a few stray calls are normal on a public URL). */
+  signatureRejectionThreshold: z.number().int().min(1).default(10),
+  /** Oldest message age, in seconds, on the events or outbound queue that raises the alarm. */
+  oldestMessageAgeSeconds: z.number().int().min(60).default(900),
+});
+export type Tunables = z.output<typeof TunablesSchema>;
+
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+export const RegionConfigSchema = z.strictObject({
+  awsRegion: z.string().regex(AWS_REGION, 'awsRegion must be an AWS region name such as eu-west-1'),
+  apps: z.array(SinchAppSchema).min(1, 'at least one app is needed per configured region'),
+  /** ARN of an existing Secrets Manager secret `{"keyId","keySecret"}`; absent: the stack creates one to fill. */
+  credentialsSecretArn: z.string().startsWith('arn:').optional(),
+  tunables: TunablesSchema.partial().optional(),
+});
+
+export const BridgeConfigSchema = z
+  .strictObject({
+    projectId: z.string().min(1, 'projectId is the Sinch project id (a UUID) and cannot be empty'),
+    regions: z.partialRecord(z.enum(SINCH_REGIONS), RegionConfigSchema),
+    tunables: TunablesSchema.partial().optional(),
+    registration: z
+      .strictObject({
+        /** Off: the stack neither creates nor deletes Sinch webhooks (register by hand or with `npm run webhooks`). */
+        enabled: z.boolean().default(true),
+        /** Bump to re-run registration on a deploy that changes nothing else (e.g. after filling the access key). */
+        revision: z.number().int().min(0).default(1),
+      })
+      .default({ enabled: true, revision: 1 }),
+    alarms: z
+      .strictObject({
+        email: z.email().optional(),
+        topicArn: z.string().startsWith('arn:').optional(),
+      })
+      .default({}),
+  })
+  .refine((config) => Object.keys(config.regions).length > 0, {
+    message: 'configure at least one Sinch region (eu, us or br)',
+    path: ['regions'],
+  })
+  .superRefine((config, context) => {
+    const seen = new Map<string, string>();
+    for (const [region, regionConfig] of Object.entries(config.regions)) {
+      for (const [index, app] of (regionConfig?.apps ?? []).entries()) {
+        const other = seen.get(app.id);
+        if (other) {
+          context.addIssue({
+            code: 'custom',
+            message: `app ${app.id} is already configured in ${other}: an app lives in exactly one region`,
+            path: ['regions', region, 'apps', index, 'id'],
+          });
+        }
+        seen.set(app.id, `regions.${region}`);
+      }
+    }
+  });
+
+export type BridgeConfig = z.output<typeof BridgeConfigSchema>;
+export type SinchApp = z.output<typeof SinchAppSchema>;
+
+/** One region's config with tunables resolved (defaults < top level < region). */
+export interface RegionSettings {
+  sinchRegion: SinchRegion;
+  awsRegion: string;
+  projectId: string;
+  apps: SinchApp[];
+  credentialsSecretArn?: string;
+  tunables: Tunables;
+  registration: BridgeConfig['registration'];
+  alarms: BridgeConfig['alarms'];
+}
+
+/** A config that does not validate; the message names every offending field. */
+export class BridgeConfigError extends Error {
+  readonly kind = 'invalid_config';
+  override name = 'BridgeConfigError';
+}
+
+/**
+ * Validates a raw `sinch` config object and resolves each configured region.
+ * Throws a {@link BridgeConfigError} whose message names each wrong field (`sinch.regions.eu.apps[0].id: ...`).
+ *
+ * @example
+ * const regions = parseBridgeConfig(app.node.tryGetContext('sinch'));
+ * for (const region of regions) new RegionStack(app, `SinchBridge-${region.sinchRegion}`, { settings: region });
+ */
+export function parseBridgeConfig(raw: unknown): RegionSettings[] {
+  const result = BridgeConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${fieldName(issue.path)}: ${issue.message}`);
+    throw new BridgeConfigError(`Invalid Sinch bridge config:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  return SINCH_REGIONS.flatMap((sinchRegion) => {
+    const regionConfig = config.regions[sinchRegion];
+    if (!regionConfig) return [];
+    return [
+      {
+        sinchRegion,
+        awsRegion: regionConfig.awsRegion,
+        projectId: config.projectId,
+        apps: regionConfig.apps,
+        ...(regionConfig.credentialsSecretArn
+          ? { credentialsSecretArn: regionConfig.credentialsSecretArn }
+          : {}),
+        tunables: TunablesSchema.parse({ ...config.tunables, ...regionConfig.tunables }),
+        registration: config.registration,
+        alarms: config.alarms,
+      },
+    ];
+  });
+}
+
+function fieldName(path: PropertyKey[]): string {
+  return path.reduce<string>(
+    (name, key) => (typeof key === 'number' ? `${name}[${key}]` : `${name}.${String(key)}`),
+    'sinch',
+  );
+}
+
+/** Where the CDK app finds its config: `cdk.json` context, `-c` flags, or a file. */
+export interface ConfigSources {
+  /** Context `sinch`: an object (cdk.json) or a JSON string (`-c sinch='{...}'`). */
+  sinch?: unknown;
+  /** Context `sinchConfig`: path of a JSON file that replaces the `sinch` context. */
+  sinchConfig?: string;
+  /** Other context entries; keys `sinch.<path>` override one field, e.g. `-c sinch.tunables.logLevel=DEBUG`. */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Assembles the raw config from its sources, lowest precedence first: the `sinch` context, then the
+ * file named by `sinchConfig`, then each `sinch.<dotted.path>=<value>` context entry (values parsed as
+ * JSON when they are JSON, else kept as strings).
+ *
+ * @example
+ * readConfigSources({ sinch: cdkJson.context.sinch, overrides: { 'sinch.registration.enabled': 'false' } });
+ */
+export function readConfigSources(sources: ConfigSources): unknown {
+  let config: unknown = typeof sources.sinch === 'string' ? JSON.parse(sources.sinch) : sources.sinch;
+  if (sources.sinchConfig) config = JSON.parse(readFileSync(sources.sinchConfig, 'utf8'));
+  config = structuredClone(config ?? {});
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    if (!key.startsWith('sinch.')) continue;
+    setPath(config as Record<string, unknown>, key.slice('sinch.'.length).split('.'), parseValue(value));
+  }
+  return config;
+}
+
+function parseValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+  const next = target[head];
+  const child = typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : {};
+  target[head] = child;
+  setPath(child, rest, value);
+}

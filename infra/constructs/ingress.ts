@@ -1,0 +1,177 @@
+import { Duration, RemovalPolicy, type SecretValue } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { SinchApp, SinchRegion, Tunables } from '../config';
+import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
+import { bridgeFunction } from './bridge-function';
+import { SecureFifoQueue } from './secure-queue';
+
+/** CloudWatch namespace of the bridge's own metrics (Powertools). */
+export const METRICS_NAMESPACE = 'SinchConversationBridge';
+
+export interface WebhookIngressProps {
+  sinchRegion: SinchRegion;
+  projectId: string;
+  apps: SinchApp[];
+  tunables: Tunables;
+  /**
+   * Bring your own events queue (FIFO). Its dead-letter queue and policies are then yours.
+   * @default - a high-throughput FIFO queue with a FIFO dead-letter queue
+   */
+  eventsQueue?: sqs.IQueue;
+  /**
+   * Bring your own webhook secret (`{"<appId>": "<secret>"}` or `{"<appId>": ["<current>", "<previous>"]}`).
+   * @default - a secret holding one generated 48-character random secret per app
+   */
+  webhookSecret?: secretsmanager.ISecret;
+  /** @default - bundles `functions/webhook/handler.ts` */
+  code?: lambda.Code;
+}
+
+/**
+ * The receiving half of a region: `POST /webhooks/{appId}` on an HTTP API (throttled, access-logged)
+ * in front of the webhook function, which verifies Sinch's HMAC signature and enqueues one
+ * CloudEvent per callback on the events FIFO queue.
+ *
+ * @example
+ * const ingress = new WebhookIngress(this, 'Ingress', { sinchRegion: 'eu', projectId, apps, tunables });
+ * ingress.grantConsumeEvents(myConsumerFunction);
+ */
+export class WebhookIngress extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly webhookFunction: lambda.Function;
+  readonly eventsQueue: sqs.IQueue;
+  /** Undefined when the events queue was brought in. */
+  readonly eventsDeadLetterQueue?: sqs.IQueue;
+  readonly webhookSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: WebhookIngressProps) {
+    super(scope, id);
+    const { tunables } = props;
+
+    if (props.eventsQueue) {
+      this.eventsQueue = props.eventsQueue;
+    } else {
+      const events = new SecureFifoQueue(this, 'Events', {
+        // Consumers are the user's; one minute is a neutral default they can change on their side.
+        visibilityTimeout: Duration.minutes(1),
+        maxReceiveCount: 10,
+        highThroughput: true,
+      });
+      this.eventsQueue = events.queue;
+      this.eventsDeadLetterQueue = events.deadLetterQueue;
+    }
+
+    this.webhookSecret = props.webhookSecret ?? this.generateWebhookSecret(props.apps);
+
+    this.webhookFunction = bridgeFunction(this, 'WebhookFunction', {
+      entry: 'webhook',
+      description: `Sinch Conversation API webhooks (${props.sinchRegion}) to the events FIFO queue`,
+      memorySize: tunables.webhookMemoryMb,
+      // Sinch waits a few seconds for an answer; a slow answer is worse than a 5xx it retries.
+      timeout: Duration.seconds(10),
+      logRetentionDays: tunables.logRetentionDays,
+      environment: {
+        SINCH_REGION: props.sinchRegion,
+        SINCH_PROJECT_ID: props.projectId,
+        EVENTS_QUEUE_URL: this.eventsQueue.queueUrl,
+        WEBHOOK_SECRETS_ID: this.webhookSecret.secretArn,
+        POWERTOOLS_SERVICE_NAME: 'sinch-bridge-webhook',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: tunables.logLevel,
+      },
+      ...(props.code ? { code: props.code } : {}),
+    });
+    this.eventsQueue.grantSendMessages(this.webhookFunction);
+    this.webhookSecret.grantRead(this.webhookFunction);
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: `Sinch Conversation API webhooks (${props.sinchRegion})`,
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: tunables.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: tunables.throttleRateLimit, burstLimit: tunables.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        // No query strings, headers or bodies: they may carry signatures or phone numbers.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const integration = new HttpLambdaIntegration('WebhookIntegration', this.webhookFunction, {
+      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+    });
+    this.api.addRoutes({ path: '/webhooks/{appId}', methods: [apigw.HttpMethod.POST], integration });
+    // Other methods on the webhook path reach the function too, so they get the contract's 405 (not API Gateway's 404).
+    this.api.addRoutes({ path: '/webhooks/{appId}', methods: [apigw.HttpMethod.ANY], integration });
+    acknowledge(this.api, NAG_ACKNOWLEDGEMENTS.webhookAuthorization);
+  }
+
+  /**
+   * The webhook URL Sinch calls for one app.
+   *
+   * @example
+   * new CfnOutput(this, 'Url', { value: ingress.webhookUrl('01H...') });
+   */
+  webhookUrl(appId: string): string {
+    return `${this.api.apiEndpoint}/webhooks/${appId}`;
+  }
+
+  /**
+   * Lets a consumer receive, delete and change the visibility of events.
+   *
+   * @example
+   * ingress.grantConsumeEvents(myConsumerFunction);
+   */
+  grantConsumeEvents(grantee: iam.IGrantable): iam.Grant {
+    return this.eventsQueue.grantConsumeMessages(grantee);
+  }
+
+  /**
+   * One strong random secret per app, generated by Secrets Manager (never in the template), gathered
+   * into the one JSON secret the webhook function reads through CloudFormation dynamic references.
+   */
+  private generateWebhookSecret(apps: SinchApp[]): secretsmanager.Secret {
+    const perApp: Record<string, SecretValue> = {};
+    for (const app of apps) {
+      const seed = new secretsmanager.Secret(this, `WebhookSecretSeed${app.id}`, {
+        description: `Generated Sinch webhook signing secret of app ${app.id}${app.name ? ` (${app.name})` : ''}`,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      });
+      acknowledge(seed, NAG_ACKNOWLEDGEMENTS.webhookSecretRotation);
+      perApp[app.id] = seed.secretValue;
+    }
+    const secret = new secretsmanager.Secret(this, 'WebhookSecrets', {
+      description:
+        'Sinch webhook signing secrets by app id: {"<appId>": "<secret>"} or ["<current>", "<previous>"]',
+      secretObjectValue: perApp,
+    });
+    acknowledge(secret, NAG_ACKNOWLEDGEMENTS.webhookSecretRotation);
+    return secret;
+  }
+}

@@ -1,0 +1,194 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { SinchRegion, Tunables } from '../config';
+import { METRICS_NAMESPACE } from './ingress';
+
+/**
+ * The bridge's own metrics the alarms watch (Powertools EMF, namespace `SinchConversationBridge`,
+ * default dimension `service`).
+ */
+export const BRIDGE_METRICS = {
+  signatureRejected: { service: 'sinch-bridge-webhook', metricName: 'SignatureRejected' },
+  sendFailed: { service: 'sinch-bridge-send', metricName: 'SendFailed' },
+} as const;
+
+export interface BridgeMonitoringProps {
+  sinchRegion: SinchRegion;
+  tunables: Tunables;
+  api: apigw.HttpApi;
+  functions: Record<string, lambda.IFunction>;
+  /** Queues whose oldest message must not get old, by display name. */
+  queues: Record<string, sqs.IQueue>;
+  /** Dead-letter queues that must stay empty, by display name. */
+  deadLetterQueues: Record<string, sqs.IQueue>;
+  /**
+   * Bring your own alarm topic.
+   * @default - a topic encrypted with its own KMS key, TLS-only
+   */
+  alarmTopic?: sns.ITopic;
+  /** Subscribes this address to the created topic. */
+  alarmEmail?: string;
+}
+
+/**
+ * Alarms on everything that needs a human (DLQs not empty, old messages, webhook 5xx, signature
+ * rejections, send failures, function errors and throttles) to one SNS topic, and a dashboard.
+ *
+ * @example
+ * new BridgeMonitoring(this, 'Monitoring', { sinchRegion: 'eu', tunables, api, functions, queues, deadLetterQueues });
+ */
+export class BridgeMonitoring extends Construct {
+  readonly alarmTopic: sns.ITopic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: BridgeMonitoringProps) {
+    super(scope, id);
+    this.alarmTopic = props.alarmTopic ?? this.createTopic(props.alarmEmail);
+    const action = new actions.SnsAction(this.alarmTopic);
+    const period = Duration.minutes(5);
+    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription: `${description} (Sinch region ${props.sinchRegion})`,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name}NotEmpty`,
+        `${name} has messages: they need a look and a redrive`,
+        queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+      );
+    }
+    for (const [name, queue] of Object.entries(props.queues)) {
+      alarm(
+        `${name}OldestMessage`,
+        `${name}: oldest message older than ${props.tunables.oldestMessageAgeSeconds} s`,
+        queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        props.tunables.oldestMessageAgeSeconds,
+      );
+    }
+    alarm(
+      'Webhook5xx',
+      'Webhook answered 5xx: Sinch is retrying, check SQS and Secrets Manager access',
+      props.api.metricServerError({ period, statistic: 'Sum' }),
+      1,
+    );
+    const signatureRejected = bridgeMetric(BRIDGE_METRICS.signatureRejected, period);
+    alarm(
+      'SignatureRejections',
+      `More than ${props.tunables.signatureRejectionThreshold} webhook signature rejections in 5 minutes: wrong secret or someone probing`,
+      signatureRejected,
+      props.tunables.signatureRejectionThreshold,
+    );
+    const sendFailed = bridgeMetric(BRIDGE_METRICS.sendFailed, period);
+    alarm(
+      'SendFailures',
+      'Outbound commands failed for good (rejected, invalid or exhausted)',
+      sendFailed,
+      1,
+    );
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(`${name}Errors`, `${name} function errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1);
+      alarm(
+        `${name}Throttles`,
+        `${name} function throttled`,
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+        1,
+      );
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Webhook API',
+            left: [
+              props.api.metricCount({ period, statistic: 'Sum' }),
+              props.api.metricClientError({ period, statistic: 'Sum' }),
+              props.api.metricServerError({ period, statistic: 'Sum' }),
+              signatureRejected,
+            ],
+            right: [props.api.metricLatency({ period, statistic: 'p99' })],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Queues: oldest message (s)',
+            left: Object.values(props.queues).map((q) =>
+              q.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+            ),
+            right: Object.values(props.deadLetterQueues).map((q) =>
+              q.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+            ),
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Functions: errors and throttles',
+            left: Object.values(props.functions).flatMap((fn) => [
+              fn.metricErrors({ period, statistic: 'Sum' }),
+              fn.metricThrottles({ period, statistic: 'Sum' }),
+            ]),
+            right: [sendFailed],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Functions: duration p99 (ms)',
+            left: Object.values(props.functions).map((fn) => fn.metricDuration({ period, statistic: 'p99' })),
+            width: 12,
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+
+  private createTopic(email: string | undefined): sns.Topic {
+    // CloudWatch cannot publish to a topic under the AWS-managed SNS key: it needs its own key.
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the Sinch bridge alarm topic',
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    if (email) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+}
+
+function bridgeMetric(metric: { service: string; metricName: string }, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: metric.metricName,
+    dimensionsMap: { service: metric.service },
+    period,
+    statistic: 'Sum',
+  });
+}

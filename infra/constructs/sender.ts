@@ -1,0 +1,145 @@
+import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { SinchRegion, Tunables } from '../config';
+import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
+import { bridgeFunction } from './bridge-function';
+import { METRICS_NAMESPACE } from './ingress';
+import { SecureFifoQueue } from './secure-queue';
+
+/** SQS redrive is only the safety net for crashes: it must not fire before the function gives up itself. */
+export const REDRIVE_MARGIN = 2;
+
+export interface OutboundSenderProps {
+  sinchRegion: SinchRegion;
+  projectId: string;
+  tunables: Tunables;
+  /** Where send results (`sinch.bridge.outbound.accepted|failed`) are published. */
+  eventsQueue: sqs.IQueue;
+  /**
+   * Bring your own outbound FIFO queue and its dead-letter queue (both or neither). Its visibility
+   * timeout must be at least six times `sendTimeoutSeconds`, its `maxReceiveCount` above `maxAttempts`.
+   * @default - a high-throughput FIFO queue with a FIFO dead-letter queue sized from the tunables
+   */
+  outbound?: { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue };
+  /**
+   * The Sinch access key secret `{"keyId": "...", "keySecret": "..."}`.
+   * @default - a secret with empty fields for you to fill
+   */
+  credentialsSecret?: secretsmanager.ISecret;
+  /** @default - an on-demand table with TTL and point-in-time recovery */
+  idempotencyTable?: dynamodb.ITableV2;
+  /** @default - bundles `functions/send/handler.ts` */
+  code?: lambda.Code;
+}
+
+/**
+ * The sending half of a region: an outbound FIFO queue feeding the send function (partial batch
+ * responses, bounded concurrency), which calls `messages:send` once per command id.
+ *
+ * @example
+ * const sender = new OutboundSender(this, 'Sender', { sinchRegion: 'eu', projectId, tunables, eventsQueue });
+ * sender.grantSendCommands(myProducerFunction);
+ */
+export class OutboundSender extends Construct {
+  readonly sendFunction: lambda.Function;
+  readonly outboundQueue: sqs.IQueue;
+  readonly outboundDeadLetterQueue: sqs.IQueue;
+  readonly credentialsSecret: secretsmanager.ISecret;
+  readonly idempotencyTable: dynamodb.ITableV2;
+
+  constructor(scope: Construct, id: string, props: OutboundSenderProps) {
+    super(scope, id);
+    const { tunables } = props;
+    const timeout = Duration.seconds(tunables.sendTimeoutSeconds);
+
+    if (props.outbound) {
+      this.outboundQueue = props.outbound.queue;
+      this.outboundDeadLetterQueue = props.outbound.deadLetterQueue;
+    } else {
+      const outbound = new SecureFifoQueue(this, 'Outbound', {
+        // AWS's rule for SQS sources: at least six times the function timeout, so retries of a
+        // throttled batch do not make a message visible while it is still being processed.
+        visibilityTimeout: Duration.seconds(tunables.sendTimeoutSeconds * 6),
+        maxReceiveCount: tunables.maxAttempts + REDRIVE_MARGIN,
+        highThroughput: true,
+      });
+      this.outboundQueue = outbound.queue;
+      this.outboundDeadLetterQueue = outbound.deadLetterQueue;
+    }
+
+    if (props.credentialsSecret) {
+      this.credentialsSecret = props.credentialsSecret;
+    } else {
+      this.credentialsSecret = new secretsmanager.Secret(this, 'SinchCredentials', {
+        description: `Sinch access key of project ${props.projectId}: fill keyId and keySecret from the Sinch dashboard`,
+        // Placeholders only: the real key never passes through CloudFormation.
+        secretObjectValue: {
+          keyId: SecretValue.unsafePlainText(''),
+          keySecret: SecretValue.unsafePlainText(''),
+        },
+      });
+      acknowledge(this.credentialsSecret, NAG_ACKNOWLEDGEMENTS.accessKeyRotation);
+    }
+
+    this.idempotencyTable =
+      props.idempotencyTable ??
+      new dynamodb.TableV2(this, 'IdempotencyTable', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        // Powertools idempotency writes its expiry into `expiration`.
+        timeToLiveAttribute: 'expiration',
+        billing: dynamodb.Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+
+    this.sendFunction = bridgeFunction(this, 'SendFunction', {
+      entry: 'send',
+      description: `Outbound FIFO queue to Sinch Conversation API messages:send (${props.sinchRegion})`,
+      memorySize: tunables.sendMemoryMb,
+      timeout,
+      logRetentionDays: tunables.logRetentionDays,
+      environment: {
+        SINCH_REGION: props.sinchRegion,
+        SINCH_PROJECT_ID: props.projectId,
+        EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
+        SINCH_CREDENTIALS_ID: this.credentialsSecret.secretArn,
+        OUTBOUND_DLQ_URL: this.outboundDeadLetterQueue.queueUrl,
+        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
+        MAX_ATTEMPTS: String(tunables.maxAttempts),
+        POWERTOOLS_SERVICE_NAME: 'sinch-bridge-send',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: tunables.logLevel,
+      },
+      ...(props.code ? { code: props.code } : {}),
+    });
+
+    props.eventsQueue.grantSendMessages(this.sendFunction);
+    this.outboundDeadLetterQueue.grantSendMessages(this.sendFunction);
+    this.credentialsSecret.grantRead(this.sendFunction);
+    this.idempotencyTable.grantReadWriteData(this.sendFunction);
+    // The event source mapping grants receive/delete/change-visibility on the outbound queue.
+    this.sendFunction.addEventSource(
+      new SqsEventSource(this.outboundQueue, {
+        batchSize: tunables.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: tunables.maxConcurrency,
+      }),
+    );
+  }
+
+  /**
+   * Lets a producer put commands on the outbound queue.
+   *
+   * @example
+   * sender.grantSendCommands(myProducerFunction);
+   */
+  grantSendCommands(grantee: iam.IGrantable): iam.Grant {
+    return this.outboundQueue.grantSendMessages(grantee);
+  }
+}

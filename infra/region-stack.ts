@@ -1,0 +1,194 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { RegionSettings } from './config';
+import { WebhookIngress } from './constructs/ingress';
+import { BridgeMonitoring } from './constructs/monitoring';
+import { WebhookRegistration } from './constructs/registration';
+import { OutboundSender } from './constructs/sender';
+
+export interface RegionStackProps extends StackProps {
+  settings: RegionSettings;
+  /** Ready-made code per function instead of bundling (tests, prebuilt artifacts). */
+  code?: Partial<Record<'webhook' | 'send' | 'registration', lambda.Code>>;
+}
+
+/**
+ * The name of a region's stack.
+ *
+ * @example
+ * regionStackName('eu'); // 'SinchBridge-eu'
+ */
+export function regionStackName(sinchRegion: string): string {
+  return `SinchBridge-${sinchRegion}`;
+}
+
+/**
+ * Everything one Sinch region needs, in the AWS region configured for it: webhook ingress, outbound
+ * sender, webhook registration, IAM policies for producers and consumers, alarms and a dashboard.
+ *
+ * @example
+ * for (const settings of parseBridgeConfig(raw)) {
+ *   new RegionStack(app, regionStackName(settings.sinchRegion), { settings, env: { region: settings.awsRegion } });
+ * }
+ */
+export class RegionStack extends Stack {
+  readonly ingress: WebhookIngress;
+  readonly sender: OutboundSender;
+  readonly registration?: WebhookRegistration;
+  readonly monitoring: BridgeMonitoring;
+  readonly producerPolicy: iam.ManagedPolicy;
+  readonly consumerPolicy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: RegionStackProps) {
+    const { settings } = props;
+    super(scope, id, {
+      description: `Sinch Conversation API bridge for Sinch region ${settings.sinchRegion} (project ${settings.projectId})`,
+      ...props,
+      env: props.env ?? { region: settings.awsRegion },
+    });
+    const { sinchRegion, projectId, apps, tunables } = settings;
+
+    this.ingress = new WebhookIngress(this, 'Ingress', {
+      sinchRegion,
+      projectId,
+      apps,
+      tunables,
+      ...(props.code?.webhook ? { code: props.code.webhook } : {}),
+    });
+    this.sender = new OutboundSender(this, 'Sender', {
+      sinchRegion,
+      projectId,
+      tunables,
+      eventsQueue: this.ingress.eventsQueue,
+      ...(settings.credentialsSecretArn
+        ? {
+            credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(
+              this,
+              'ImportedSinchCredentials',
+              settings.credentialsSecretArn,
+            ),
+          }
+        : {}),
+      ...(props.code?.send ? { code: props.code.send } : {}),
+    });
+    if (settings.registration.enabled) {
+      this.registration = new WebhookRegistration(this, 'Registration', {
+        sinchRegion,
+        projectId,
+        apps,
+        webhookUrl: (appId) => this.ingress.webhookUrl(appId),
+        webhookSecret: this.ingress.webhookSecret,
+        credentialsSecret: this.sender.credentialsSecret,
+        revision: settings.registration.revision,
+        logRetentionDays: tunables.logRetentionDays,
+        logLevel: tunables.logLevel,
+        dependsOn: [this.ingress.stage, this.ingress.webhookFunction],
+        ...(props.code?.registration ? { code: props.code.registration } : {}),
+      });
+    }
+
+    this.producerPolicy = new iam.ManagedPolicy(this, 'ProducerPolicy', {
+      description: `Put outbound commands on the Sinch bridge outbound queue (${sinchRegion})`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          resources: [this.sender.outboundQueue.queueArn],
+        }),
+      ],
+    });
+    this.consumerPolicy = new iam.ManagedPolicy(this, 'ConsumerPolicy', {
+      description: `Read normalized events from the Sinch bridge events queue (${sinchRegion})`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueAttributes',
+            'sqs:GetQueueUrl',
+          ],
+          resources: [this.ingress.eventsQueue.queueArn],
+        }),
+      ],
+    });
+
+    const deadLetterQueues = {
+      OutboundDeadLetterQueue: this.sender.outboundDeadLetterQueue,
+      ...(this.ingress.eventsDeadLetterQueue
+        ? { EventsDeadLetterQueue: this.ingress.eventsDeadLetterQueue }
+        : {}),
+    };
+    this.monitoring = new BridgeMonitoring(this, 'Monitoring', {
+      sinchRegion,
+      tunables,
+      api: this.ingress.api,
+      functions: { Webhook: this.ingress.webhookFunction, Send: this.sender.sendFunction },
+      queues: { EventsQueue: this.ingress.eventsQueue, OutboundQueue: this.sender.outboundQueue },
+      deadLetterQueues,
+      ...(settings.alarms.topicArn
+        ? { alarmTopic: sns.Topic.fromTopicArn(this, 'ImportedAlarmTopic', settings.alarms.topicArn) }
+        : {}),
+      ...(settings.alarms.email ? { alarmEmail: settings.alarms.email } : {}),
+    });
+
+    this.addOutputs(settings);
+  }
+
+  private addOutputs(settings: RegionSettings): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    for (const app of settings.apps) {
+      output(
+        `WebhookUrl${app.id}`,
+        this.ingress.webhookUrl(app.id),
+        `Webhook target of app ${app.id}${app.name ? ` (${app.name})` : ''}`,
+      );
+    }
+    output(
+      'SinchServiceConnectionUrl',
+      `https://${settings.sinchRegion}.conversation.api.sinch.com/v1/projects/${settings.projectId}/messages:send`,
+      'Conversation API send URL of this region (the "service connection URL" of manual setups)',
+    );
+    output(
+      'EventsQueueUrl',
+      this.ingress.eventsQueue.queueUrl,
+      'Normalized CloudEvents (FIFO): consume from here',
+    );
+    output('EventsQueueArn', this.ingress.eventsQueue.queueArn, 'Events queue ARN');
+    if (this.ingress.eventsDeadLetterQueue) {
+      output(
+        'EventsDeadLetterQueueUrl',
+        this.ingress.eventsDeadLetterQueue.queueUrl,
+        'Events that consumers failed',
+      );
+      output('EventsDeadLetterQueueArn', this.ingress.eventsDeadLetterQueue.queueArn, 'Events DLQ ARN');
+    }
+    output('OutboundQueueUrl', this.sender.outboundQueue.queueUrl, 'Outbound commands (FIFO): produce here');
+    output('OutboundQueueArn', this.sender.outboundQueue.queueArn, 'Outbound queue ARN');
+    output(
+      'OutboundDeadLetterQueueUrl',
+      this.sender.outboundDeadLetterQueue.queueUrl,
+      'Commands that failed for good',
+    );
+    output('OutboundDeadLetterQueueArn', this.sender.outboundDeadLetterQueue.queueArn, 'Outbound DLQ ARN');
+    output('WebhookSecretsArn', this.ingress.webhookSecret.secretArn, 'Webhook signing secrets by app id');
+    output(
+      'SinchCredentialsArn',
+      this.sender.credentialsSecret.secretArn,
+      'Sinch access key: {"keyId","keySecret"}',
+    );
+    output('IdempotencyTableName', this.sender.idempotencyTable.tableName, 'Send idempotency records');
+    output(
+      'ProducerPolicyArn',
+      this.producerPolicy.managedPolicyArn,
+      'Attach to producers of outbound commands',
+    );
+    output('ConsumerPolicyArn', this.consumerPolicy.managedPolicyArn, 'Attach to consumers of events');
+    output('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'Alarm notifications');
+    output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+  }
+}
