@@ -1,0 +1,223 @@
+import { type Message, QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { Consumer } from 'sqs-consumer';
+import { createLambdaContext, type LambdaHandler, type LocalFunction } from './lambda-context';
+
+/**
+ * A local SQS event source mapping: polls a queue and invokes a Lambda handler with the
+ * `SQSEvent` Lambda would build, with `ReportBatchItemFailures` semantics. Polling, deleting and
+ * visibility are `sqs-consumer`'s job (a well-kept poller); this file adds only what Lambda does
+ * on top: the event shape and the reading of the partial batch response.
+ */
+
+/** How one invocation ended; handed to `onBatch` (benchmarks and tests count these). */
+export interface BatchOutcome {
+  records: number;
+  /** Records deleted (the handler did not list them as failures). */
+  deleted: number;
+  /** Records left in flight for redelivery after their visibility timeout. */
+  retried: number;
+  /** Set when the handler threw: the whole batch is retried, as Lambda does. */
+  error?: unknown;
+}
+
+export interface EventSourceMappingOptions {
+  queueUrl: string;
+  handler: LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+  /** Up to 10 (Lambda's SQS maximum for FIFO queues); default 10. */
+  batchSize?: number;
+  /** Parallel pollers, like a mapping's concurrency; default 1. FIFO group locking holds per group. */
+  concurrency?: number;
+  /** Receive visibility timeout in seconds; default: the queue's own. */
+  visibilityTimeout?: number;
+  /** Long-poll wait in seconds; default 1, so `stop()` returns quickly. */
+  waitTimeSeconds?: number;
+  /** The function's identity in each invocation's `context`. */
+  function?: LocalFunction;
+  /** An SQS client; default one with default configuration (`AWS_ENDPOINT_URL_SQS` etc.). */
+  sqs?: SQSClient;
+  onBatch?: (outcome: BatchOutcome) => void;
+  /** Told about receive/delete errors; the poller retries them itself. */
+  onError?: (error: Error) => void;
+}
+
+/** A running mapping. */
+export interface EventSourceMapping {
+  /** Stops polling and waits for in-flight invocations to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The ARN of a queue from its URL (`https://host/<account>/<name>`), as Lambda puts it into
+ * `eventSourceARN`.
+ *
+ * @example
+ * queueArnOf('http://127.0.0.1:4566/123456789012/outbound.fifo', 'eu-west-1');
+ * // 'arn:aws:sqs:eu-west-1:123456789012:outbound.fifo'
+ */
+export function queueArnOf(queueUrl: string, region: string): string {
+  const [account, name] = new URL(queueUrl).pathname.split('/').filter(Boolean).slice(-2);
+  return `arn:aws:sqs:${region}:${account}:${name}`;
+}
+
+/**
+ * Converts received SQS messages into the `SQSEvent` Lambda passes to a handler.
+ *
+ * @example
+ * const event = toSqsEvent(messages, queueArnOf(queueUrl, 'us-east-1'), 'us-east-1');
+ */
+export function toSqsEvent(messages: Message[], eventSourceARN: string, awsRegion: string): SQSEvent {
+  return {
+    Records: messages.map((m): SQSRecord => {
+      const messageAttributes: SQSMessageAttributes = {};
+      for (const [name, a] of Object.entries(m.MessageAttributes ?? {})) {
+        messageAttributes[name] = {
+          ...(a.StringValue !== undefined ? { stringValue: a.StringValue } : {}),
+          ...(a.BinaryValue !== undefined
+            ? { binaryValue: Buffer.from(a.BinaryValue).toString('base64') }
+            : {}),
+          stringListValues: a.StringListValues ?? [],
+          binaryListValues: (a.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
+          dataType: (a.DataType ?? 'String') as SQSMessageAttributes[string]['dataType'],
+        };
+      }
+      const attributes = m.Attributes ?? {};
+      return {
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+          SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+          SenderId: attributes.SenderId ?? 'AIDAIENQZJOLO23YVJ4VO',
+          ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+          ...(attributes.SequenceNumber ? { SequenceNumber: attributes.SequenceNumber } : {}),
+          ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId } : {}),
+          ...(attributes.MessageDeduplicationId
+            ? { MessageDeduplicationId: attributes.MessageDeduplicationId }
+            : {}),
+        },
+        messageAttributes,
+        md5OfBody: m.MD5OfBody ?? '',
+        ...(m.MD5OfMessageAttributes ? { md5OfMessageAttributes: m.MD5OfMessageAttributes } : {}),
+        eventSource: 'aws:sqs',
+        eventSourceARN,
+        awsRegion,
+      };
+    }),
+  };
+}
+
+/**
+ * Which messages Lambda deletes after an invocation with `ReportBatchItemFailures`: all but the
+ * listed failures; none when a failure names no known message (Lambda then treats the whole
+ * batch as failed).
+ *
+ * @example
+ * messagesToDelete(messages, { batchItemFailures: [{ itemIdentifier: messages[1].MessageId }] });
+ */
+export function messagesToDelete(messages: Message[], response: SQSBatchResponse | undefined): Message[] {
+  const failures = response?.batchItemFailures ?? [];
+  const known = new Set(messages.map((m) => m.MessageId));
+  if (failures.some((f) => !f.itemIdentifier || !known.has(f.itemIdentifier))) return [];
+  const failed = new Set<string | undefined>(failures.map((f) => f.itemIdentifier));
+  return messages.filter((m) => !failed.has(m.MessageId));
+}
+
+/**
+ * One entry per message, the latest receive winning. Real SQS never returns a message twice in
+ * one receive, but local-aws-sqs does when a long poll outlives a short visibility timeout; the
+ * latest receipt handle is the one that can still delete it.
+ */
+function latestReceiveOfEach(messages: Message[]): Message[] {
+  const byId = new Map<string | undefined, Message>();
+  for (const m of messages) {
+    byId.delete(m.MessageId);
+    byId.set(m.MessageId, m);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Starts polling `queueUrl` and invoking `handler` with batches, like an SQS event source
+ * mapping with `ReportBatchItemFailures`: successes are deleted, listed failures stay in flight
+ * until their visibility timeout (or the visibility the handler set) expires, a throwing handler
+ * retries the whole batch, and the queue's redrive policy moves messages to the DLQ after
+ * `maxReceiveCount` receives.
+ *
+ * @example
+ * const mapping = startEventSourceMapping({ queueUrl, handler, batchSize: 10 });
+ * // ...
+ * await mapping.stop();
+ */
+export function startEventSourceMapping(options: EventSourceMappingOptions): EventSourceMapping {
+  const sqs = options.sqs ?? new SQSClient({});
+  const batchSize = options.batchSize ?? 10;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+    throw new Error(`batchSize must be an integer from 1 to 10, got ${batchSize}`);
+  }
+  const fn = options.function ?? { functionName: 'local-function' };
+  const inFlight = new Set<Promise<unknown>>();
+
+  const consumers = Array.from({ length: options.concurrency ?? 1 }, () => {
+    const consumer = Consumer.create({
+      queueUrl: options.queueUrl,
+      sqs,
+      batchSize,
+      waitTimeSeconds: options.waitTimeSeconds ?? 1,
+      ...(options.visibilityTimeout !== undefined ? { visibilityTimeout: options.visibilityTimeout } : {}),
+      attributeNames: [QueueAttributeName.All],
+      messageAttributeNames: ['All'],
+      messageSystemAttributeNames: ['All'],
+      suppressFifoWarning: true,
+      // stop() lets the current receive and invocation finish (checked once a second by the library).
+      pollingCompleteWaitTimeMs: fn.timeoutMs ?? 30_000,
+      strictReturn: true,
+      handleMessageBatch: async (received) => {
+        const messages = latestReceiveOfEach(received);
+        const run = (async () => {
+          const region = (await sqs.config.region()) ?? 'us-east-1';
+          const event = toSqsEvent(messages, queueArnOf(options.queueUrl, region), region);
+          try {
+            const response = await options.handler(event, createLambdaContext({ region, ...fn }));
+            const done = messagesToDelete(messages, response);
+            options.onBatch?.({
+              records: messages.length,
+              deleted: done.length,
+              retried: messages.length - done.length,
+            });
+            return done;
+          } catch (error) {
+            options.onBatch?.({ records: messages.length, deleted: 0, retried: messages.length, error });
+            return [];
+          }
+        })();
+        inFlight.add(run);
+        try {
+          return await run;
+        } finally {
+          inFlight.delete(run);
+        }
+      },
+    });
+    consumer.on('error', (error) => options.onError?.(error));
+    consumer.start();
+    return consumer;
+  });
+
+  return {
+    async stop() {
+      await Promise.all(
+        consumers.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              c.once('stopped', () => resolve());
+              c.stop();
+            }),
+        ),
+      );
+      await Promise.allSettled([...inFlight]);
+      if (!options.sqs) sqs.destroy();
+    },
+  };
+}

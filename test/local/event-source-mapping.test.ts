@@ -1,0 +1,162 @@
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalSqs, redrivePolicy, startLocalSqs } from '../../local/aws/sqs-server';
+import {
+  type BatchOutcome,
+  type EventSourceMapping,
+  messagesToDelete,
+  queueArnOf,
+  startEventSourceMapping,
+} from '../../local/event-source-mapping';
+
+const region = 'us-east-1';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Waits until `check` holds (the mapping works asynchronously); fails after `attempts` polls. */
+async function eventually<T>(check: () => T | undefined | false, attempts = 200): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = check();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition never held');
+}
+
+describe('startEventSourceMapping behaves like an SQS event source with ReportBatchItemFailures', () => {
+  let sqs: LocalSqs;
+  let client: SQSClient;
+  let mapping: EventSourceMapping | undefined;
+  let queueUrl: string;
+  let dlqUrl: string;
+
+  beforeEach(async () => {
+    sqs = await startLocalSqs({
+      queues: [
+        { name: 'dlq.fifo', attributes: { FifoQueue: 'true' } },
+        {
+          name: 'in.fifo',
+          // A 2 s visibility (above the 1 s long poll) lets failures come back quickly; maxReceiveCount 3 is the redrive.
+          attributes: {
+            FifoQueue: 'true',
+            VisibilityTimeout: '2',
+            RedrivePolicy: redrivePolicy('dlq.fifo', 3),
+          },
+        },
+      ],
+    });
+    client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    queueUrl = sqs.queueUrl('in.fifo');
+    dlqUrl = sqs.queueUrl('dlq.fifo');
+  });
+  afterEach(async () => {
+    await mapping?.stop();
+    mapping = undefined;
+    client.destroy();
+    await sqs.close();
+  });
+
+  const send = (body: string, group: string) =>
+    client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: body,
+        MessageGroupId: group,
+        MessageDeduplicationId: body,
+        MessageAttributes: { type: { DataType: 'String', StringValue: 'test' } },
+      }),
+    );
+
+  it('hands Lambda-shaped records to the handler and deletes successes', async () => {
+    // Prepare
+    const events: SQSEvent[] = [];
+    const outcomes: BatchOutcome[] = [];
+    await send('a', 'g1');
+    await send('b', 'g2');
+    // Act
+    mapping = startEventSourceMapping({
+      queueUrl,
+      sqs: client,
+      handler: async (event) => {
+        events.push(event);
+        return { batchItemFailures: [] };
+      },
+      onBatch: (o) => outcomes.push(o),
+    });
+    await eventually(() => outcomes.reduce((n, o) => n + o.deleted, 0) === 2);
+    // Assess
+    const records = events.flatMap((e) => e.Records);
+    expect(records.map((r) => r.body).sort()).toEqual(['a', 'b']);
+    expect(records[0]).toMatchObject({
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArnOf(queueUrl, region),
+      awsRegion: region,
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: { type: { stringValue: 'test', dataType: 'String' } },
+    });
+    expect(records[0]!.attributes.MessageGroupId).toMatch(/^g[12]$/);
+    const left = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 }));
+    expect(left.Messages ?? []).toHaveLength(0);
+  });
+
+  it('redelivers listed failures only, until the redrive moves them to the DLQ', async () => {
+    await send('ok', 'g1');
+    await send('bad', 'g2');
+    const receives: Record<string, string[]> = { ok: [], bad: [] };
+    mapping = startEventSourceMapping({
+      queueUrl,
+      sqs: client,
+      handler: async (event) => {
+        for (const r of event.Records) receives[r.body]!.push(r.attributes.ApproximateReceiveCount);
+        return {
+          batchItemFailures: event.Records.filter((r) => r.body === 'bad').map((r) => ({
+            itemIdentifier: r.messageId,
+          })),
+        };
+      },
+    });
+    await eventually(() => receives.bad!.length === 3);
+    let moved: Array<{ Body?: string }> = [];
+    for (let i = 0; i < 50 && moved.length === 0; i++) {
+      const out = await client.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 1 }));
+      moved = out.Messages ?? [];
+    }
+    expect(moved.map((m) => m.Body)).toEqual(['bad']);
+    expect(receives.ok).toEqual(['1']);
+    expect(receives.bad).toEqual(['1', '2', '3']);
+  });
+
+  it('retries the whole batch when the handler throws', async () => {
+    await send('x', 'g1');
+    let calls = 0;
+    const outcomes: BatchOutcome[] = [];
+    mapping = startEventSourceMapping({
+      queueUrl,
+      sqs: client,
+      handler: async () => {
+        calls++;
+        if (calls === 1) throw new Error('crash');
+        return { batchItemFailures: [] };
+      },
+      onBatch: (o) => outcomes.push(o),
+    });
+    await eventually(() => outcomes.length === 2);
+    expect(outcomes[0]).toMatchObject({ records: 1, deleted: 0, retried: 1 });
+    expect((outcomes[0]!.error as Error).message).toBe('crash');
+    expect(outcomes[1]).toMatchObject({ records: 1, deleted: 1, retried: 0 });
+  });
+});
+
+describe('messagesToDelete reads a partial batch response like Lambda', () => {
+  const messages = [{ MessageId: 'a' }, { MessageId: 'b' }, { MessageId: 'c' }];
+  it('keeps listed failures, deletes the rest', () => {
+    expect(
+      messagesToDelete(messages, { batchItemFailures: [{ itemIdentifier: 'b' }] }).map((m) => m.MessageId),
+    ).toEqual(['a', 'c']);
+    expect(messagesToDelete(messages, undefined)).toHaveLength(3);
+  });
+  it('treats an unknown or empty identifier as a failure of the whole batch', () => {
+    expect(messagesToDelete(messages, { batchItemFailures: [{ itemIdentifier: 'zzz' }] })).toEqual([]);
+    expect(messagesToDelete(messages, { batchItemFailures: [{ itemIdentifier: '' }] })).toEqual([]);
+  });
+});
