@@ -1,0 +1,198 @@
+/**
+ * The Conversation API's webhook administration, in memory, as extra routes of the Sinch double
+ * (`startSinchDouble({ routes: [webhooks.route] })`). Answers like Sinch:
+ *
+ * - `GET /v1/projects/{p}/apps/{app}/webhooks` -> `{ webhooks: [...] }`
+ * - `POST /v1/projects/{p}/webhooks` -> the created webhook; 400 when the app already has 5
+ *   webhooks or one with the same target, or the body is invalid
+ * - `GET|PATCH|DELETE /v1/projects/{p}/webhooks/{id}` (PATCH honours `update_mask`) -> 404 when unknown
+ * - a request without a bearer token -> 401; another project -> 404
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExtraRoute } from './sinch-double';
+
+export interface StoredWebhook {
+  id: string;
+  app_id: string;
+  target: string;
+  target_type: string;
+  secret: string;
+  triggers: string[];
+}
+
+export interface SinchWebhooksRoutes {
+  route: ExtraRoute;
+  /** Every stored webhook, by id. */
+  webhooks: Map<string, StoredWebhook>;
+  /** Webhooks of one app. */
+  ofApp(appId: string): StoredWebhook[];
+  /** Puts a webhook in place as if created earlier (e.g. by hand in the dashboard). */
+  seed(webhook: Omit<StoredWebhook, 'id' | 'target_type'> & { id?: string }): StoredWebhook;
+  /** Admin calls received (method and path with query), in order. */
+  calls: Array<{ method: string; path: string; body: unknown }>;
+  /** Answers the next admin calls with these statuses (Sinch error bodies), in order. */
+  failNext(...statuses: number[]): void;
+}
+
+const MAX_PER_APP = 5;
+const KNOWN_TRIGGERS = new Set([
+  'MESSAGE_DELIVERY',
+  'MESSAGE_SUBMIT',
+  'MESSAGE_INBOUND',
+  'EVENT_DELIVERY',
+  'EVENT_INBOUND',
+  'SMART_CONVERSATIONS',
+  'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
+  'CONVERSATION_START',
+  'CONVERSATION_STOP',
+  'CONVERSATION_DELETE',
+  'CONTACT_CREATE',
+  'CONTACT_DELETE',
+  'CONTACT_MERGE',
+  'CONTACT_UPDATE',
+  'CONTACT_IDENTITIES_DUPLICATION',
+  'UNSUPPORTED',
+  'OPT_IN',
+  'OPT_OUT',
+  'CHANNEL_EVENT',
+  'CAPABILITY',
+  'RECORD_NOTIFICATION',
+]);
+
+function webhookId(): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  return `01${[...randomBytes(24)].map((b) => alphabet[b % 32]).join('')}`;
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+function sinchError(res: ServerResponse, status: number, message: string): true {
+  const names: Record<number, string> = {
+    400: 'INVALID_ARGUMENT',
+    401: 'UNAUTHENTICATED',
+    404: 'NOT_FOUND',
+    429: 'RESOURCE_EXHAUSTED',
+    500: 'INTERNAL',
+    503: 'UNAVAILABLE',
+  };
+  return answer(res, status, {
+    error: { code: status, message, status: names[status] ?? 'UNKNOWN', details: [] },
+  });
+}
+
+/**
+ * @example
+ * const webhooks = sinchWebhooksRoutes({ projectId: 'p' });
+ * const sinch = await startSinchDouble({ projectId: 'p', routes: [webhooks.route] });
+ */
+export function sinchWebhooksRoutes(options: { projectId: string }): SinchWebhooksRoutes {
+  const webhooks = new Map<string, StoredWebhook>();
+  const calls: SinchWebhooksRoutes['calls'] = [];
+  const failures: number[] = [];
+  const ofApp = (appId: string) => [...webhooks.values()].filter((w) => w.app_id === appId);
+
+  const validate = (candidate: StoredWebhook): string | undefined => {
+    if (!candidate.app_id) return 'app_id is required';
+    if (!/^https?:\/\//.test(candidate.target) || candidate.target.length > 742) return 'invalid target';
+    if (/conversation-api\.[a-z]+\.sinch\.com/.test(candidate.target)) return 'forbidden target';
+    if (candidate.triggers.length === 0) return 'at least one trigger is required';
+    const unknown = candidate.triggers.find((t) => !KNOWN_TRIGGERS.has(t));
+    if (unknown) return `invalid trigger ${unknown}`;
+    const clash = ofApp(candidate.app_id).find((w) => w.target === candidate.target && w.id !== candidate.id);
+    if (clash) return `webhook with target ${candidate.target} already exists for app ${candidate.app_id}`;
+    return undefined;
+  };
+
+  const route: ExtraRoute = (req: IncomingMessage, res: ServerResponse, rawBody: string) => {
+    const url = new URL(req.url ?? '/', 'http://double');
+    const list = /^\/v1\/projects\/([^/]+)\/apps\/([^/]+)\/webhooks$/.exec(url.pathname);
+    const collection = /^\/v1\/projects\/([^/]+)\/webhooks$/.exec(url.pathname);
+    const item = /^\/v1\/projects\/([^/]+)\/webhooks\/([^/]+)$/.exec(url.pathname);
+    const match = list ?? collection ?? item;
+    if (!match) return false;
+
+    let body: Record<string, unknown> = {};
+    try {
+      body = rawBody ? (JSON.parse(rawBody) as Record<string, unknown>) : {};
+    } catch {
+      return sinchError(res, 400, 'body is not JSON');
+    }
+    calls.push({ method: req.method ?? '', path: `${url.pathname}${url.search}`, body });
+    if (!/^Bearer .+/.test(req.headers.authorization ?? '')) return sinchError(res, 401, 'missing token');
+    if (decodeURIComponent(match[1]!) !== options.projectId) return sinchError(res, 404, 'project not found');
+    const failure = failures.shift();
+    if (failure) return sinchError(res, failure, `scripted ${failure}`);
+
+    if (list && req.method === 'GET') {
+      return answer(res, 200, { webhooks: ofApp(decodeURIComponent(list[2]!)) });
+    }
+    if (collection && req.method === 'POST') {
+      const candidate: StoredWebhook = {
+        id: webhookId(),
+        app_id: String(body.app_id ?? ''),
+        target: String(body.target ?? ''),
+        target_type: String(body.target_type ?? 'DISMISS'),
+        secret: String(body.secret ?? ''),
+        triggers: Array.isArray(body.triggers) ? body.triggers.map(String) : [],
+      };
+      const invalid = validate(candidate);
+      if (invalid) return sinchError(res, 400, invalid);
+      if (ofApp(candidate.app_id).length >= MAX_PER_APP) {
+        return sinchError(
+          res,
+          400,
+          `app ${candidate.app_id} has reached the maximum of ${MAX_PER_APP} webhooks`,
+        );
+      }
+      webhooks.set(candidate.id, candidate);
+      return answer(res, 200, candidate);
+    }
+    if (item) {
+      const existing = webhooks.get(decodeURIComponent(item[2]!));
+      if (!existing) return sinchError(res, 404, 'webhook not found');
+      if (req.method === 'GET') return answer(res, 200, existing);
+      if (req.method === 'DELETE') {
+        webhooks.delete(existing.id);
+        return answer(res, 200, {});
+      }
+      if (req.method === 'PATCH') {
+        const mask = (url.searchParams.get('update_mask') ?? '').split(',').filter(Boolean);
+        const fields = mask.length > 0 ? mask : Object.keys(body);
+        const updated: StoredWebhook = { ...existing };
+        for (const field of fields) {
+          if (!(field in body)) continue;
+          if (field === 'triggers' && Array.isArray(body.triggers))
+            updated.triggers = body.triggers.map(String);
+          else if (field === 'target' || field === 'secret' || field === 'target_type') {
+            updated[field] = String(body[field]);
+          }
+        }
+        const invalid = validate(updated);
+        if (invalid) return sinchError(res, 400, invalid);
+        webhooks.set(updated.id, updated);
+        return answer(res, 200, updated);
+      }
+    }
+    return sinchError(res, 404, `no route ${req.method} ${url.pathname}`);
+  };
+
+  return {
+    route,
+    webhooks,
+    ofApp,
+    calls,
+    seed: (webhook) => {
+      const stored: StoredWebhook = { target_type: 'HTTP', ...webhook, id: webhook.id ?? webhookId() };
+      webhooks.set(stored.id, stored);
+      return stored;
+    },
+    failNext: (...statuses) => {
+      failures.push(...statuses);
+    },
+  };
+}
