@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CloudEventEnvelopeSchema, DATASCHEMA_PREFIX, dataSchemaFile } from './cloud-event';
+import { ConversationEventDataSchema } from './conversation-event';
+import { CONVERSATION_EVENT_SCHEMA } from './conversation-event-type';
 
 /** A zod schema published as JSON Schema under `schemas/`. */
 export interface PublishedSchema {
@@ -22,6 +24,13 @@ export const PUBLISHED_SCHEMAS: PublishedSchema[] = [
     version: 1,
     title: 'CloudEvents 1.0 envelope of every message on the events queue',
     schema: CloudEventEnvelopeSchema,
+    io: 'output',
+  },
+  {
+    name: CONVERSATION_EVENT_SCHEMA.name,
+    version: CONVERSATION_EVENT_SCHEMA.version,
+    title: 'data of sinch.conversation.* events (normalized Sinch Conversation API callbacks)',
+    schema: ConversationEventDataSchema,
     io: 'output',
   },
 ];
