@@ -1,0 +1,90 @@
+/**
+ * The send function's environment (contracts section 1, plus the optional knobs in
+ * docs/sending.md), read and checked once per container.
+ */
+import { z } from 'zod';
+import { conversationApiUrl } from '../sinch/client';
+import { DEFAULT_AUTH_URL } from '../sinch/oauth';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
+const SendEnvSchema = z.object({
+  SINCH_REGION: z.enum(['eu', 'us', 'br']),
+  SINCH_PROJECT_ID: z.string().min(1),
+  EVENTS_QUEUE_URL: z.string().min(1),
+  SINCH_CREDENTIALS_ID: z.string().min(1),
+  SINCH_API_URL: z.url().optional(),
+  SINCH_AUTH_URL: z.url().optional(),
+  OUTBOUND_DLQ_URL: z.string().min(1),
+  IDEMPOTENCY_TABLE: z.string().min(1),
+  MAX_ATTEMPTS: int(1, DEFAULT_RETRY_POLICY.maxAttempts),
+  RETRY_BASE_SECONDS: int(0, DEFAULT_RETRY_POLICY.baseSeconds),
+  RETRY_MAX_SECONDS: int(0, DEFAULT_RETRY_POLICY.capSeconds),
+  SINCH_CONNECT_TIMEOUT_MS: int(1, 3_000),
+  SINCH_TIMEOUT_MS: int(1, 10_000),
+  SEND_RATE_PER_SECOND: z.coerce.number().positive().optional(),
+  SEND_RATE_BURST: int(1, 1),
+  // SQS keeps a message up to 14 days: a completed send is remembered at least that long.
+  IDEMPOTENCY_TTL_SECONDS: int(1, 14 * 24 * 3600),
+  CREDENTIALS_MAX_AGE_SECONDS: int(0, 300),
+});
+
+export interface SendConfig {
+  region: string;
+  projectId: string;
+  eventsQueueUrl: string;
+  credentialsId: string;
+  apiUrl: string;
+  authUrl: string;
+  dlqUrl: string;
+  idempotencyTable: string;
+  retry: RetryPolicy;
+  timeouts: { connectMs: number; totalMs: number };
+  /** Per app, per container; undefined = no limit. */
+  rateLimit?: { perSecond: number; burst: number } | undefined;
+  idempotencyTtlSeconds: number;
+  credentialsMaxAgeSeconds: number;
+}
+
+export type SendConfigResult = { ok: true; config: SendConfig } | { ok: false; problems: string[] };
+
+/**
+ * @example
+ * const read = readSendConfig(process.env);
+ * if (!read.ok) throw new Error(`bad environment: ${read.problems.join('; ')}`);
+ */
+export function readSendConfig(env: Readonly<Record<string, string | undefined>>): SendConfigResult {
+  // Empty variables count as unset, so `FOO=` in a .env file means "use the default".
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = SendEnvSchema.safeParse(defined);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      region: e.SINCH_REGION,
+      projectId: e.SINCH_PROJECT_ID,
+      eventsQueueUrl: e.EVENTS_QUEUE_URL,
+      credentialsId: e.SINCH_CREDENTIALS_ID,
+      apiUrl: e.SINCH_API_URL ?? conversationApiUrl(e.SINCH_REGION),
+      authUrl: e.SINCH_AUTH_URL ?? DEFAULT_AUTH_URL,
+      dlqUrl: e.OUTBOUND_DLQ_URL,
+      idempotencyTable: e.IDEMPOTENCY_TABLE,
+      retry: {
+        maxAttempts: e.MAX_ATTEMPTS,
+        baseSeconds: e.RETRY_BASE_SECONDS,
+        capSeconds: e.RETRY_MAX_SECONDS,
+      },
+      timeouts: { connectMs: e.SINCH_CONNECT_TIMEOUT_MS, totalMs: e.SINCH_TIMEOUT_MS },
+      rateLimit:
+        e.SEND_RATE_PER_SECOND === undefined
+          ? undefined
+          : { perSecond: e.SEND_RATE_PER_SECOND, burst: e.SEND_RATE_BURST },
+      idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
+      credentialsMaxAgeSeconds: e.CREDENTIALS_MAX_AGE_SECONDS,
+    },
+  };
+}
