@@ -1,0 +1,117 @@
+/**
+ * Lambda entry of `POST /webhooks/{appId}` (API Gateway HTTP API, payload 2.0): wiring only.
+ * The decisions live in `webhook-request.ts`; this file adds the environment, the AWS clients,
+ * logs, metrics and the enqueue.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { readWebhookConfig, type WebhookConfig } from './webhook-config';
+import { decideWebhookRequest, fromApiGatewayEvent } from './webhook-request';
+import { acceptedResponse, rejectionResponse, type WebhookRejectionKind } from './webhook-response';
+import { createWebhookSecretStore, type WebhookSecretStore } from './webhook-secrets';
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'sinch-webhook' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'SinchConversationBridge',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'sinch-webhook',
+});
+
+interface Runtime {
+  config: WebhookConfig;
+  secrets: WebhookSecretStore;
+  sqs: SQSClient;
+}
+
+// Built on the first request, not at import: the local bridge sets the environment and then
+// imports this module, and tests start their loopback servers before the first call.
+let runtime: Runtime | undefined;
+
+function getRuntime(): Runtime | { problems: string[] } {
+  if (runtime) return runtime;
+  const read = readWebhookConfig(process.env);
+  if (!read.ok) return { problems: read.problems };
+  const { config } = read;
+  runtime = {
+    config,
+    secrets: createWebhookSecretStore({
+      secretId: config.secretsId,
+      provider: new SecretsProvider(),
+      maxAgeSeconds: config.secretsMaxAgeSeconds,
+      unknownAppRefreshSeconds: config.unknownAppRefreshSeconds,
+    }),
+    sqs: new SQSClient({}),
+  };
+  return runtime;
+}
+
+function reject(kind: WebhookRejectionKind, details: Record<string, unknown> = {}) {
+  metrics.addDimension('reason', kind);
+  metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+  const status = rejectionResponse(kind);
+  const line = { reason: kind, status: status.statusCode, ...details };
+  if ((status.statusCode ?? 500) >= 500) logger.error('webhook request failed', line);
+  else logger.warn('webhook request rejected', line);
+  return status;
+}
+
+async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.appendKeys({ apiRequestId: event.requestContext?.requestId });
+  const current = getRuntime();
+  if (!('config' in current)) return reject('misconfigured', { problems: current.problems });
+  const { config, secrets, sqs } = current;
+
+  const request = fromApiGatewayEvent(event);
+  // Path app ids are caller-controlled: bounded before they reach a log line.
+  logger.appendKeys({ appId: request.appId?.slice(0, 64) });
+  const decision = await decideWebhookRequest(request, {
+    settings: {
+      region: config.region,
+      projectId: config.projectId,
+      toleranceSeconds: config.toleranceSeconds,
+    },
+    secrets,
+  });
+  if (decision.outcome === 'reject') {
+    const cause = decision.cause instanceof Error ? decision.cause.message : decision.cause;
+    return reject(decision.kind, cause === undefined ? {} : { cause });
+  }
+
+  const { event: normalized, message } = decision;
+  logger.appendKeys({ type: normalized.type, eventId: normalized.id, channel: normalized.data.channel });
+  // Message text and phone numbers only at DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG).
+  logger.debug('normalized event', { event: normalized });
+  try {
+    await sqs.send(new SendMessageCommand({ QueueUrl: config.eventsQueueUrl, ...message }));
+  } catch (error) {
+    metrics.addMetric('EnqueueFailures', MetricUnit.Count, 1);
+    return reject('enqueue_failed', { cause: (error as Error).name ?? 'unknown' });
+  }
+  metrics.addDimension('type', normalized.type);
+  metrics.addMetric('EventsAccepted', MetricUnit.Count, 1);
+  logger.info('callback enqueued');
+  return acceptedResponse(normalized.id);
+}
+
+/**
+ * The webhook Lambda handler. Works with a minimal `context` object (the local bridge calls it
+ * directly).
+ *
+ * @example
+ * const result = await handler(apiGatewayEvent, {} as Context); // { statusCode: 200, ... }
+ */
+export const handler: (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2> = middy<
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2
+>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(handleWebhook);

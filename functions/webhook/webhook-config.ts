@@ -1,0 +1,66 @@
+/**
+ * The webhook's environment (contracts section 1, plus the optional knobs in docs/webhook.md),
+ * read and checked once per container.
+ */
+import * as z from 'zod/mini';
+import { DEFAULT_TOLERANCE_SECONDS } from '../sinch/signature';
+
+const seconds = (fallback: number) =>
+  z._default(z.coerce.number().check(z.gte(0), z.refine(Number.isInteger, 'an integer')), fallback);
+
+const nonEmpty = z.string().check(z.minLength(1));
+
+const WebhookEnvSchema = z.object({
+  SINCH_REGION: z.enum(['eu', 'us', 'br']),
+  SINCH_PROJECT_ID: nonEmpty,
+  EVENTS_QUEUE_URL: nonEmpty,
+  WEBHOOK_SECRETS_ID: nonEmpty,
+  SIGNATURE_TOLERANCE_SECONDS: seconds(DEFAULT_TOLERANCE_SECONDS),
+  SECRETS_MAX_AGE_SECONDS: seconds(300),
+  UNKNOWN_APP_REFRESH_SECONDS: seconds(60),
+});
+
+export interface WebhookConfig {
+  region: string;
+  projectId: string;
+  eventsQueueUrl: string;
+  secretsId: string;
+  toleranceSeconds: number;
+  secretsMaxAgeSeconds: number;
+  unknownAppRefreshSeconds: number;
+}
+
+export type WebhookConfigResult =
+  | { ok: true; config: WebhookConfig }
+  | { ok: false; kind: 'misconfigured' /** variable names only */; problems: string[] };
+
+/**
+ * @example
+ * const read = readWebhookConfig(process.env);
+ * if (!read.ok) logger.error('bad environment', { problems: read.problems });
+ */
+export function readWebhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfigResult {
+  // Empty variables count as unset, so `FOO=` in a .env file means "use the default".
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = WebhookEnvSchema.safeParse(defined);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      kind: 'misconfigured',
+      problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      region: e.SINCH_REGION,
+      projectId: e.SINCH_PROJECT_ID,
+      eventsQueueUrl: e.EVENTS_QUEUE_URL,
+      secretsId: e.WEBHOOK_SECRETS_ID,
+      toleranceSeconds: e.SIGNATURE_TOLERANCE_SECONDS,
+      secretsMaxAgeSeconds: e.SECRETS_MAX_AGE_SECONDS,
+      unknownAppRefreshSeconds: e.UNKNOWN_APP_REFRESH_SECONDS,
+    },
+  };
+}

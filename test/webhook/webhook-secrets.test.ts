@@ -1,0 +1,118 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createWebhookSecretStore, parseWebhookSecrets } from '../../functions/webhook/webhook-secrets';
+import { type SecretsManagerDouble, startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
+
+let sm: SecretsManagerDouble;
+let secretId: string;
+let serial = 0;
+
+beforeAll(async () => {
+  sm = await startSecretsManagerDouble();
+});
+afterAll(() => sm.close());
+beforeEach(() => {
+  // A fresh secret per test keeps the call counts apart.
+  secretId = `webhook-secrets-${++serial}`;
+  sm.failing = false;
+});
+
+function storeWithClock(options: { secretId?: string } = {}) {
+  const clock = { now: 1_000_000 };
+  const client = new SecretsManagerClient({
+    endpoint: sm.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const store = createWebhookSecretStore({
+    secretId: options.secretId ?? secretId,
+    provider: new SecretsProvider({ awsSdkV3Client: client }),
+    maxAgeSeconds: 300,
+    unknownAppRefreshSeconds: 60,
+    now: () => clock.now,
+  });
+  return { store, clock };
+}
+
+describe('parseWebhookSecrets', () => {
+  it('reads single secrets and [current, previous] pairs, and skips malformed entries', () => {
+    const parsed = parseWebhookSecrets(JSON.stringify({ a: 's1', b: ['new', 'old'], c: 42, d: [], e: '' }));
+    expect(parsed?.secrets).toEqual(
+      new Map([
+        ['a', ['s1']],
+        ['b', ['new', 'old']],
+      ]),
+    );
+    expect(parsed?.malformedApps).toEqual(['c', 'd', 'e']);
+  });
+
+  it.each(['not json', '[]', '"x"', 'null'])('refuses %s', (raw) => {
+    expect(parseWebhookSecrets(raw)).toBeUndefined();
+  });
+});
+
+describe('createWebhookSecretStore against a Secrets Manager double', () => {
+  it('fetches once per container for known apps', async () => {
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1', app2: ['current', 'previous'] }));
+    const { store } = storeWithClock();
+    for (let i = 0; i < 5; i++) {
+      expect(await store.secretsFor('app1')).toEqual({ ok: true, secrets: ['secret-1'] });
+    }
+    expect(await store.secretsFor('app2')).toEqual({ ok: true, secrets: ['current', 'previous'] });
+    expect(sm.calls(secretId)).toBe(1);
+  });
+
+  it('an unknown app at cold start costs no second fetch', async () => {
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1' }));
+    const { store } = storeWithClock();
+    expect(await store.secretsFor('nobody')).toEqual({ ok: true, secrets: [] });
+    expect(sm.calls(secretId)).toBe(1);
+  });
+
+  it('an app added to the secret is found by one early refresh; a flood of unknown ids refreshes once a minute', async () => {
+    // Prepare: a warm container.
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1' }));
+    const { store, clock } = storeWithClock();
+    await store.secretsFor('app1');
+    clock.now += 61_000;
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1', app3: 'secret-3' }));
+    // Act + Assess: the new app is found at once, with one refresh.
+    expect(await store.secretsFor('app3')).toEqual({ ok: true, secrets: ['secret-3'] });
+    expect(sm.calls(secretId)).toBe(2);
+    // A flood of unknown ids within the minute: no more calls.
+    for (let i = 0; i < 50; i++) await store.secretsFor(`forged-${i}`);
+    expect(sm.calls(secretId)).toBe(2);
+    // After the minute: exactly one more.
+    clock.now += 60_000;
+    for (let i = 0; i < 50; i++) await store.secretsFor(`forged-${i}`);
+    expect(sm.calls(secretId)).toBe(3);
+  });
+
+  it('concurrent lookups at cold start share one fetch', async () => {
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1' }));
+    const { store } = storeWithClock();
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.secretsFor('app1')));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(sm.calls(secretId)).toBe(1);
+  });
+
+  it('Secrets Manager failing is secrets_unavailable (the webhook answers 5xx)', async () => {
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1' }));
+    sm.failing = true;
+    const { store } = storeWithClock();
+    expect(await store.secretsFor('app1')).toMatchObject({ ok: false, kind: 'secrets_unavailable' });
+  });
+
+  it('a missing or malformed secret is secrets_misconfigured', async () => {
+    expect(await storeWithClock({ secretId: 'does-not-exist' }).store.secretsFor('app1')).toMatchObject({
+      ok: false,
+      kind: 'secrets_misconfigured',
+    });
+    sm.put(secretId, 'app1=secret');
+    expect(await storeWithClock().store.secretsFor('app1')).toMatchObject({
+      ok: false,
+      kind: 'secrets_misconfigured',
+    });
+  });
+});
