@@ -67,7 +67,8 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): WebhookReque
     appId: appId || undefined,
     headers: event.headers ?? {},
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8'),
-    receivedAt: event.requestContext?.timeEpoch ?? Date.now(),
+    // Our clock, not requestContext.timeEpoch: replayed or hand-built events must not skew the window.
+    receivedAt: Date.now(),
   };
 }
 
