@@ -26,7 +26,7 @@ let sqs: LocalSqs;
 let sm: SecretsManagerDouble;
 let consumer: SQSClient;
 let handler: Handler;
-/** Everything Powertools wrote to stdout (EMF metrics and JSON logs), one parsed object per line. */
+/** Everything Powertools wrote (EMF metrics and JSON logs), one parsed object per line. */
 let output: Record<string, unknown>[] = [];
 
 /** A fresh module instance: what a new Lambda container (cold start) sees. */
@@ -104,7 +104,8 @@ beforeAll(async () => {
     WEBHOOK_SECRETS_ID: SECRET_ID,
   });
   consumer = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  // Powertools writes INFO and metrics to stdout, WARN and ERROR to stderr.
+  const capture = (chunk: string | Uint8Array) => {
     for (const line of String(chunk).split('\n')) {
       try {
         if (line.trim()) output.push(JSON.parse(line));
@@ -113,7 +114,9 @@ beforeAll(async () => {
       }
     }
     return true;
-  });
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
   handler = await coldHandler();
 });
 
@@ -326,6 +329,7 @@ describe('webhook handler: rejections enqueue nothing', () => {
     expect(written).not.toContain(event.headers['x-sinch-webhook-signature']);
     expect(written).not.toContain(SECRET);
     expect(written).toContain('callback enqueued');
+    expect(written).toContain('invalid_signature');
   });
 });
 
