@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+
+/** A dead letter as `dlq inspect` shows it. */
+export interface DeadLetter {
+  messageId: string;
+  groupId?: string | undefined;
+  receiveCount?: number | undefined;
+  sentAt?: string | undefined;
+  body: string;
+}
+
+/** Receives up to `max` messages (hidden for `holdSeconds` while we look at them). */
+async function receiveAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  max: number,
+  holdSeconds: number,
+): Promise<Message[]> {
+  const all: Message[] = [];
+  while (all.length < max) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, max - all.length),
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: holdSeconds,
+        MessageAttributeNames: ['All'],
+        // MessageGroupId and receive counts: local-aws-sqs answers only the older AttributeNames.
+        AttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) break;
+    all.push(...messages);
+  }
+  return all;
+}
+
+/** Makes received messages visible again at once. */
+async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.slice(i, i + 10).map((m, j) => ({
+          Id: String(i + j),
+          ReceiptHandle: m.ReceiptHandle!,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+}
+
+/**
+ * Lists what a dead-letter queue holds and leaves it there (each message is received, then made
+ * visible again; a FIFO group shows at most the messages one receive returns for it).
+ *
+ * @example
+ * const letters = await inspectDeadLetters({ sqs, queueUrl: dlqUrl, max: 100 });
+ */
+export async function inspectDeadLetters(input: {
+  sqs: SQSClient;
+  queueUrl: string;
+  max?: number;
+}): Promise<DeadLetter[]> {
+  const messages = await receiveAll(input.sqs, input.queueUrl, input.max ?? 100, 30);
+  try {
+    return messages.map((m) => ({
+      messageId: m.MessageId ?? '',
+      groupId: m.Attributes?.MessageGroupId,
+      receiveCount: m.Attributes?.ApproximateReceiveCount
+        ? Number(m.Attributes.ApproximateReceiveCount)
+        : undefined,
+      sentAt: m.Attributes?.SentTimestamp
+        ? new Date(Number(m.Attributes.SentTimestamp)).toISOString()
+        : undefined,
+      body: m.Body ?? '',
+    }));
+  } finally {
+    await release(input.sqs, input.queueUrl, messages);
+  }
+}
+
+/** Outcome of a redrive. */
+export interface RedriveResult {
+  moved: number;
+  failed: Array<{ messageId: string; error: string }>;
+}
+
+/**
+ * Moves dead letters back to their source queue, keeping body, message group and attributes.
+ * Each gets a new deduplication id (the original one may still be inside SQS's 5-minute window,
+ * which would silently drop it); a moved command that was already sent is still not sent twice,
+ * because the send function's idempotency record remembers its `id`. A message is deleted from
+ * the DLQ only after the source queue accepted it.
+ *
+ * @example
+ * const result = await redriveDeadLetters({ sqs, dlqUrl, sourceUrl, max: 10 });
+ */
+export async function redriveDeadLetters(input: {
+  sqs: SQSClient;
+  dlqUrl: string;
+  sourceUrl: string;
+  max?: number;
+  onMoved?: (messageId: string) => void;
+}): Promise<RedriveResult> {
+  const messages = await receiveAll(input.sqs, input.dlqUrl, input.max ?? Number.POSITIVE_INFINITY, 60);
+  const result: RedriveResult = { moved: 0, failed: [] };
+  const fifo = input.sourceUrl.endsWith('.fifo');
+  const unmoved: Message[] = [];
+  for (const m of messages) {
+    try {
+      await input.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: input.sourceUrl,
+          MessageBody: m.Body ?? '',
+          ...(m.MessageAttributes && Object.keys(m.MessageAttributes).length > 0
+            ? { MessageAttributes: m.MessageAttributes }
+            : {}),
+          ...(fifo
+            ? {
+                MessageGroupId: m.Attributes?.MessageGroupId ?? 'redrive',
+                MessageDeduplicationId: createHash('sha256')
+                  .update(`${m.MessageId}\u0000redrive\u0000${Date.now()}`)
+                  .digest('base64url'),
+              }
+            : {}),
+        }),
+      );
+      await input.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: input.dlqUrl, ReceiptHandle: m.ReceiptHandle! }),
+      );
+      result.moved++;
+      input.onMoved?.(m.MessageId ?? '');
+    } catch (error) {
+      unmoved.push(m);
+      result.failed.push({ messageId: m.MessageId ?? '', error: (error as Error).message });
+    }
+  }
+  await release(input.sqs, input.dlqUrl, unmoved).catch(() => {});
+  return result;
+}

@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { FUNCTION_ENTRIES } from '../infra/bundling';
+import { TUNABLE_DEFAULTS } from '../infra/config';
+import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './api-gateway';
+import { type LocalDynamoDb, startLocalDynamoDb } from './aws/dynamodb-server';
+import { type SecretsManagerDouble, startSecretsManagerDouble } from './aws/secrets-manager-double';
+import { type LocalSqs, redrivePolicy, startLocalSqs } from './aws/sqs-server';
+import { type BatchOutcome, type EventSourceMapping, startEventSourceMapping } from './event-source-mapping';
+import type { LambdaHandler } from './lambda-context';
+import { startUnconfiguredSinch, type UnconfiguredSinch } from './unconfigured-sinch';
+
+/** Webhook secrets per app: one secret, or `[current, previous]` during a rotation. */
+export type WebhookSecrets = Record<string, string | string[]>;
+
+export interface LocalBridgeOptions {
+  /** Webhook port; 0 picks a free one (tests). Default 3000. */
+  port?: number;
+  /** Interface the webhook listens on; default 127.0.0.1. */
+  host?: string;
+  /** Sinch region the bridge stands for; default `eu`. */
+  sinchRegion?: string;
+  /** Default `local-project`. */
+  projectId?: string;
+  /** Apps and their secrets. Absent or empty: one dev app with a generated secret. */
+  webhookSecrets?: WebhookSecrets;
+  /** Sinch access key; absent: sends fail as `outbound.failed` (see `startUnconfiguredSinch`). */
+  sinchCredentials?: { keyId: string; keySecret: string };
+  /** Default: Sinch's own URL when credentials are given. */
+  sinchApiUrl?: string;
+  sinchAuthUrl?: string;
+  /** The send function's `MAX_ATTEMPTS`; default the stack's (5). */
+  maxAttempts?: number;
+  /** Event source mapping batch size; default the stack's (10). */
+  batchSize?: number;
+  /** Parallel pollers on the outbound queue; default 1. */
+  concurrency?: number;
+  /** Powertools log level of both functions; default the stack's (`INFO`). */
+  logLevel?: string;
+  /** Emit Powertools metrics (EMF lines on stdout); default off. */
+  metrics?: boolean;
+  /** Told about each send invocation (benchmarks count them). */
+  onSendBatch?: (outcome: BatchOutcome) => void;
+  /** Told about invocations that threw and poller errors. */
+  onError?: (error: unknown) => void;
+}
+
+/** Queue URLs of the bridge, the same four queues a stack has. */
+export interface BridgeQueueUrls {
+  events: string;
+  eventsDlq: string;
+  outbound: string;
+  outboundDlq: string;
+}
+
+/** A running local bridge. */
+export interface LocalBridge {
+  /** `http://127.0.0.1:<port>/webhooks/<appId>` of the first (or given) app. */
+  webhookUrl(appId?: string): string;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  queueUrls: BridgeQueueUrls;
+  /** The endpoints to give any AWS SDK client or CLI (`AWS_ENDPOINT_URL_*`). */
+  endpoints: { sqs: string; dynamodb: string; secretsManager: string };
+  sinchRegion: string;
+  projectId: string;
+  /** Apps and secrets the webhook accepts. */
+  secrets: WebhookSecrets;
+  /** True when the dev app and its secret were generated. */
+  generatedSecrets: boolean;
+  /** Secrets Manager ids (in the local double) of the webhook secrets and Sinch credentials. */
+  secretIds: { webhookSecrets: string; sinchCredentials: string };
+  /** Where sends go: Sinch, the configured URL, or the local "no credentials" stand-in. */
+  sinchApiUrl: string;
+  sinchConfigured: boolean;
+  /** The environment given to the functions (credentials excluded). */
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Queue settings of the stack, mirrored here because the construct files pull in aws-cdk-lib
+ * (seconds of start-up); test/local/bridge.test.ts checks they still match.
+ */
+export const LOCAL_QUEUE_SETTINGS = {
+  /** infra/constructs/sender.ts `REDRIVE_MARGIN`: the queue's redrive sits above `MAX_ATTEMPTS`. */
+  outboundRedriveMargin: 2,
+  /** infra/constructs/ingress.ts: events queue. */
+  eventsMaxReceiveCount: 10,
+  eventsVisibilityTimeoutSeconds: 60,
+  /** infra/constructs/sender.ts: six times the send timeout. */
+  outboundVisibilityTimeoutFactor: 6,
+} as const;
+
+/** The stack's defaults (MAX_ATTEMPTS, batch size, send timeout, ...), from the one config schema. */
+const TUNABLES = TUNABLE_DEFAULTS;
+let started = false;
+
+/**
+ * Runs the whole bridge in this process, on embedded parts: local SQS with the stack's four
+ * FIFO queues and redrive, dynalite with the idempotency table, a Secrets Manager double holding
+ * the webhook secrets and Sinch credentials, the real webhook handler behind a local HTTP API
+ * (payload 2.0), and the real send handler fed by a local event source mapping.
+ *
+ * The handlers read their environment when first imported, so this sets `process.env` first and
+ * can run once per process.
+ *
+ * @example
+ * const bridge = await startLocalBridge({ port: 0 });
+ * console.log(bridge.webhookUrl(), bridge.queueUrls.events);
+ * await bridge.stop();
+ */
+export async function startLocalBridge(options: LocalBridgeOptions = {}): Promise<LocalBridge> {
+  if (started)
+    throw new Error('a local bridge already ran in this process: the handlers read their env once');
+  started = true;
+
+  const sinchRegion = options.sinchRegion ?? 'eu';
+  const projectId = options.projectId ?? 'local-project';
+  const awsRegion = process.env.AWS_REGION ?? 'us-east-1';
+  const maxAttempts = options.maxAttempts ?? TUNABLES.maxAttempts;
+  const sendTimeoutMs = TUNABLES.sendTimeoutSeconds * 1000;
+  const prefix = `sinch-bridge-${sinchRegion}`;
+  const names = {
+    events: `${prefix}-events.fifo`,
+    eventsDlq: `${prefix}-events-dlq.fifo`,
+    outbound: `${prefix}-outbound.fifo`,
+    outboundDlq: `${prefix}-outbound-dlq.fifo`,
+  };
+  const fifo = (extra: Record<string, string> = {}) => ({ FifoQueue: 'true', ...extra });
+
+  const generatedSecrets = !options.webhookSecrets || Object.keys(options.webhookSecrets).length === 0;
+  const secrets: WebhookSecrets = generatedSecrets
+    ? { [newUlid()]: randomBytes(24).toString('base64url') }
+    : { ...options.webhookSecrets };
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    const sqs: LocalSqs = await startLocalSqs({
+      region: awsRegion,
+      queues: [
+        { name: names.eventsDlq, attributes: fifo() },
+        { name: names.outboundDlq, attributes: fifo() },
+        {
+          name: names.events,
+          attributes: fifo({
+            RedrivePolicy: redrivePolicy(
+              names.eventsDlq,
+              LOCAL_QUEUE_SETTINGS.eventsMaxReceiveCount,
+              awsRegion,
+            ),
+          }),
+        },
+        {
+          name: names.outbound,
+          attributes: fifo({
+            VisibilityTimeout: String(
+              TUNABLES.sendTimeoutSeconds * LOCAL_QUEUE_SETTINGS.outboundVisibilityTimeoutFactor,
+            ),
+            RedrivePolicy: redrivePolicy(
+              names.outboundDlq,
+              maxAttempts + LOCAL_QUEUE_SETTINGS.outboundRedriveMargin,
+              awsRegion,
+            ),
+          }),
+        },
+      ],
+    });
+    stops.push(() => sqs.close());
+    const idempotencyTable = `${prefix}-idempotency`;
+    const ddb: LocalDynamoDb = await startLocalDynamoDb({ tables: [idempotencyTable], region: awsRegion });
+    stops.push(() => ddb.close());
+    const sm: SecretsManagerDouble = await startSecretsManagerDouble();
+    stops.push(() => sm.close());
+
+    const secretIds = {
+      webhookSecrets: `${prefix}/webhook-secrets`,
+      sinchCredentials: `${prefix}/sinch-credentials`,
+    };
+    sm.put(secretIds.webhookSecrets, JSON.stringify(secrets));
+
+    const sinchConfigured = Boolean(options.sinchCredentials);
+    let unconfigured: UnconfiguredSinch | undefined;
+    if (!sinchConfigured && !options.sinchApiUrl) {
+      unconfigured = await startUnconfiguredSinch();
+      stops.push(() => unconfigured!.close());
+    }
+    sm.put(
+      secretIds.sinchCredentials,
+      JSON.stringify(
+        options.sinchCredentials ?? { keyId: 'local-unconfigured', keySecret: 'local-unconfigured' },
+      ),
+    );
+    const sinchApiUrl =
+      unconfigured?.apiUrl ?? options.sinchApiUrl ?? `https://${sinchRegion}.conversation.api.sinch.com`;
+    const sinchAuthUrl = unconfigured?.authUrl ?? options.sinchAuthUrl;
+
+    const queueUrls: BridgeQueueUrls = {
+      events: sqs.queueUrl(names.events),
+      eventsDlq: sqs.queueUrl(names.eventsDlq),
+      outbound: sqs.queueUrl(names.outbound),
+      outboundDlq: sqs.queueUrl(names.outboundDlq),
+    };
+    const environment: Record<string, string> = {
+      SINCH_REGION: sinchRegion,
+      SINCH_PROJECT_ID: projectId,
+      EVENTS_QUEUE_URL: queueUrls.events,
+      WEBHOOK_SECRETS_ID: secretIds.webhookSecrets,
+      SINCH_CREDENTIALS_ID: secretIds.sinchCredentials,
+      SINCH_API_URL: sinchApiUrl,
+      ...(sinchAuthUrl ? { SINCH_AUTH_URL: sinchAuthUrl } : {}),
+      OUTBOUND_DLQ_URL: queueUrls.outboundDlq,
+      IDEMPOTENCY_TABLE: idempotencyTable,
+      MAX_ATTEMPTS: String(maxAttempts),
+      AWS_REGION: awsRegion,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      POWERTOOLS_SERVICE_NAME: 'sinch-bridge-local',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? TUNABLES.logLevel,
+      POWERTOOLS_METRICS_NAMESPACE: 'SinchConversationBridge',
+      POWERTOOLS_METRICS_DISABLED: options.metrics ? 'false' : 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    };
+    Object.assign(process.env, environment, {
+      // The embedded services accept any key; real credentials from the shell must not leak to them.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    const webhook = await importHandler<
+      LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2<unknown>>
+    >(FUNCTION_ENTRIES.webhook);
+    const send = await importHandler<LambdaHandler<SQSEvent, SQSBatchResponse | undefined>>(
+      FUNCTION_ENTRIES.send,
+    );
+
+    const api: LocalApiGateway = await startApiGatewayServer(webhook, {
+      port: options.port ?? 3000,
+      host: options.host ?? '127.0.0.1',
+      routes: WEBHOOK_ROUTES,
+      // API Gateway HTTP APIs give an integration at most 30 s.
+      function: { functionName: `${prefix}-webhook`, timeoutMs: 30_000, region: awsRegion },
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    stops.push(() => api.close());
+
+    const mapping: EventSourceMapping = startEventSourceMapping({
+      queueUrl: queueUrls.outbound,
+      handler: send,
+      batchSize: options.batchSize ?? TUNABLES.batchSize,
+      concurrency: options.concurrency ?? 1,
+      function: { functionName: `${prefix}-send`, timeoutMs: sendTimeoutMs, region: awsRegion },
+      onBatch: (outcome) => {
+        if (outcome.error !== undefined) options.onError?.(outcome.error);
+        options.onSendBatch?.(outcome);
+      },
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    stops.push(() => mapping.stop());
+
+    const firstApp = Object.keys(secrets)[0]!;
+    return {
+      webhookUrl: (appId = firstApp) => `${api.url}/webhooks/${appId}`,
+      baseUrl: api.url,
+      queueUrls,
+      endpoints: { sqs: sqs.endpoint, dynamodb: ddb.endpoint, secretsManager: sm.endpoint },
+      sinchRegion,
+      projectId,
+      secrets,
+      generatedSecrets,
+      secretIds,
+      sinchApiUrl,
+      sinchConfigured,
+      environment,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Imports a function's `handler` export by its entry path (the one the stack bundles). */
+async function importHandler<T>(entry: string): Promise<T> {
+  const mod = (await import(new URL(`../${entry}`, import.meta.url).href)) as { handler?: T };
+  if (typeof mod.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
+  return mod.handler;
+}
+
+/**
+ * A ULID (the shape of Sinch app ids, which the config validates) for the generated dev app.
+ * Hand-written: ten lines instead of a dependency for one id per start.
+ */
+export function newUlid(now = Date.now()): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  let time = '';
+  for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
+  const random = Array.from(randomBytes(16), (b) => alphabet[b % 32]).join('');
+  return time + random;
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm start`: the whole bridge on this machine, no AWS account needed. Prints where everything
+ * is, records it for the CLI, and shuts down cleanly on Ctrl-C.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { styleText } from 'node:util';
+import { type LocalBridge, newUlid, startLocalBridge } from './bridge';
+import { startOptionsFromEnv, WebhookSecretsSchema } from './start-options';
+import {
+  clearLocalBridgeState,
+  DEV_APP_FILE,
+  LOCAL_STATE_FILE,
+  writeLocalBridgeState,
+  writePrivateJson,
+} from './state';
+
+const bold = (s: string) => styleText('bold', s);
+const dim = (s: string) => styleText('dim', s);
+
+/** The dev app of an earlier start, so a webhook configured against it keeps working. */
+function devApp(): Record<string, string | string[]> {
+  try {
+    const parsed = WebhookSecretsSchema.parse(JSON.parse(readFileSync(DEV_APP_FILE, 'utf8')));
+    if (Object.keys(parsed).length > 0) return parsed;
+  } catch {
+    // none yet, or unreadable: make a new one
+  }
+  const app = { [newUlid()]: randomBytes(24).toString('base64url') };
+  writePrivateJson(DEV_APP_FILE, app);
+  return app;
+}
+
+function banner(bridge: LocalBridge, devSecrets: boolean): string {
+  const lines = [
+    '',
+    bold('Sinch Conversation bridge, running locally'),
+    '',
+    `${bold('Webhook')} (POST, Sinch-signed)`,
+    ...Object.keys(bridge.secrets).map((appId) => `  ${bridge.webhookUrl(appId)}`),
+    '',
+    bold('Queues'),
+    `  events        ${bridge.queueUrls.events}`,
+    `  events DLQ    ${bridge.queueUrls.eventsDlq}`,
+    `  outbound      ${bridge.queueUrls.outbound}`,
+    `  outbound DLQ  ${bridge.queueUrls.outboundDlq}`,
+    '',
+    bold('Webhook secrets'),
+    devSecrets
+      ? `  dev app ${Object.keys(bridge.secrets)[0]} with secret ${Object.values(bridge.secrets)[0]}\n  (generated; kept in ${DEV_APP_FILE})`
+      : '  from WEBHOOK_SECRETS_JSON / WEBHOOK_SECRETS_FILE',
+    `  local Secrets Manager id: ${bridge.secretIds.webhookSecrets}`,
+    '',
+    bold('Sending'),
+    bridge.sinchConfigured
+      ? `  to ${bridge.sinchApiUrl} (project ${bridge.projectId}, region ${bridge.sinchRegion})`
+      : `  ${styleText('yellow', 'no Sinch credentials')}: commands fail as sinch.bridge.outbound.failed` +
+        '\n  (set SINCH_KEY_ID, SINCH_KEY_SECRET and SINCH_PROJECT_ID to send for real)',
+    '',
+    bold('Try it') + dim(' (in another terminal; the CLI finds this bridge through .bridge/local.json)'),
+    '  npx sinch-bridge simulate --trigger MESSAGE_INBOUND --text "hello"',
+    '  npx sinch-bridge tail',
+    '  npx sinch-bridge send --to WHATSAPP:+46700000000 --text "hi"',
+    '',
+    dim('Other AWS tools: ') +
+      `AWS_ENDPOINT_URL_SQS=${bridge.endpoints.sqs} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    dim('Ctrl-C stops the bridge.'),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  // The SDK's notice that its 2027 releases need Node 22 is noise in a dev tool's first screen.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const options = startOptionsFromEnv(process.env);
+  if ('kind' in options) {
+    process.stderr.write(`${styleText('red', 'cannot start')}: ${options.message}\n`);
+    process.exit(2);
+  }
+  const devSecrets = !options.webhookSecrets;
+  if (devSecrets) options.webhookSecrets = devApp();
+
+  let bridge: LocalBridge;
+  try {
+    bridge = await startLocalBridge({
+      ...options,
+      onError: (error) =>
+        process.stderr.write(`${styleText('red', 'error')}: ${(error as Error)?.message ?? error}\n`),
+    });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const hint = err.code === 'EADDRINUSE' ? ` (port ${options.port} is taken: set PORT=<another>)` : '';
+    process.stderr.write(`${styleText('red', 'cannot start')}: ${err.message}${hint}\n`);
+    process.exit(1);
+  }
+
+  writeLocalBridgeState({
+    pid: process.pid,
+    webhookBaseUrl: bridge.baseUrl,
+    sinchRegion: bridge.sinchRegion,
+    projectId: bridge.projectId,
+    awsRegion: bridge.environment.AWS_REGION!,
+    endpoints: bridge.endpoints,
+    queueUrls: bridge.queueUrls,
+    secrets: bridge.secrets,
+  });
+  process.stdout.write(banner(bridge, devSecrets));
+  process.stdout.write(`${dim(`state for the CLI: ${LOCAL_STATE_FILE}`)}\n\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.stderr.write('forced exit\n');
+      process.exit(130);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping (waiting for in-flight sends)...\n`);
+    clearLocalBridgeState();
+    bridge.stop().then(
+      () => {
+        process.stdout.write('stopped\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`stop failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

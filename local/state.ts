@@ -1,0 +1,78 @@
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * What `npm start` leaves for the CLI: endpoints, queue URLs and the dev secrets of the running
+ * local bridge, in the git-ignored `.bridge/` folder. The CLI falls back to it when the AWS
+ * environment variables are not set, so `npx sinch-bridge tail` works in a second terminal.
+ */
+export const LocalBridgeStateSchema = z.object({
+  pid: z.number().int(),
+  webhookBaseUrl: z.string(),
+  sinchRegion: z.string(),
+  projectId: z.string(),
+  awsRegion: z.string(),
+  endpoints: z.object({ sqs: z.string(), dynamodb: z.string(), secretsManager: z.string() }),
+  queueUrls: z.object({
+    events: z.string(),
+    eventsDlq: z.string(),
+    outbound: z.string(),
+    outboundDlq: z.string(),
+  }),
+  secrets: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+});
+export type LocalBridgeState = z.infer<typeof LocalBridgeStateSchema>;
+
+/** `<repo>/.bridge`, or `SINCH_BRIDGE_DIR` (tests run a bridge beside yours). */
+export const LOCAL_STATE_DIR = process.env.SINCH_BRIDGE_DIR || fileURLToPath(new URL('../.bridge', import.meta.url));
+/** The running bridge, for the CLI. */
+export const LOCAL_STATE_FILE = join(LOCAL_STATE_DIR, 'local.json');
+/** The generated dev app, reused across restarts. */
+export const DEV_APP_FILE = join(LOCAL_STATE_DIR, 'dev-app.json');
+
+/** Writes a JSON file readable by its owner only (it holds dev secrets). */
+export function writePrivateJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/**
+ * Records the running bridge for the CLI.
+ *
+ * @example
+ * writeLocalBridgeState({ pid: process.pid, ... });
+ */
+export function writeLocalBridgeState(state: LocalBridgeState, file = LOCAL_STATE_FILE): void {
+  writePrivateJson(file, state);
+}
+
+/** Forgets the running bridge (on shutdown). */
+export function clearLocalBridgeState(file = LOCAL_STATE_FILE): void {
+  rmSync(file, { force: true });
+}
+
+/**
+ * The running local bridge, or `undefined` when none is recorded or its process is gone.
+ *
+ * @example
+ * const local = readLocalBridgeState();
+ * if (local) process.env.AWS_ENDPOINT_URL_SQS ??= local.endpoints.sqs;
+ */
+export function readLocalBridgeState(file = LOCAL_STATE_FILE): LocalBridgeState | undefined {
+  let parsed: LocalBridgeState;
+  try {
+    parsed = LocalBridgeStateSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(parsed.pid, 0);
+  } catch (error) {
+    // EPERM: alive but someone else's; anything else: gone.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return parsed;
+}

@@ -1,0 +1,142 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The newcomer's path, as processes: `npm start` (its script, `tsx local/start.ts`), then the
+ * `sinch-bridge` bin in another "terminal", found through the state the bridge leaves.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsxCli = join(root, 'node_modules/tsx/dist/cli.mjs');
+const bin = join(root, 'cli/sinch-bridge.mjs');
+const run = promisify(execFile);
+
+/** A clean environment: nothing that points at AWS, so the CLI must find the local bridge. */
+function cleanEnv(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, SINCH_BRIDGE_DIR: dir };
+  return env;
+}
+
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('sinch-bridge without a bridge', () => {
+  const env = cleanEnv(mkdtempSync(join(tmpdir(), 'sinch-bridge-none-')));
+
+  it('--help exits 0 and describes every command', async () => {
+    const commands = [
+      [],
+      ['send'],
+      ['simulate'],
+      ['tail'],
+      ['dlq', 'inspect'],
+      ['dlq', 'redrive'],
+      ['webhooks', 'list'],
+      ['webhooks', 'sync'],
+    ];
+    const results = await Promise.all(commands.map((args) => cli([...args, '--help'], env)));
+    for (const [i, result] of results.entries()) {
+      expect(result.code, commands[i]!.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: sinch-bridge ${commands[i]!.join(' ')}`));
+    }
+  });
+
+  it('exits 2 on wrong usage or missing configuration, with a clear message', async () => {
+    const [unknown, noRecipient, noQueue, noSinch] = await Promise.all([
+      cli(['send', '--bogus'], env),
+      cli(['send', '--text', 'x'], env),
+      cli(['tail'], env),
+      cli(['webhooks', 'list', '--app', '01H'], env),
+    ]);
+    expect([unknown.code, noRecipient.code, noQueue.code, noSinch.code]).toEqual([2, 2, 2, 2]);
+    expect(unknown.stderr).toContain("unknown option '--bogus'");
+    expect(noRecipient.stderr).toContain('a recipient is required');
+    expect(noQueue.stderr).toContain('EVENTS_QUEUE_URL');
+    expect(noSinch.stderr).toContain('SINCH_KEY_ID');
+  });
+});
+
+describe('npm start, then the CLI in another terminal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sinch-bridge-'));
+  const env = cleanEnv(dir);
+  let bridge: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    bridge = spawn(process.execPath, [tsxCli, 'local/start.ts'], { cwd: root, env: { ...env, PORT: '0' } });
+    bridge.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    bridge.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      bridge.stdout!.on('data', () => output.includes('Ctrl-C stops the bridge.') && resolve());
+      bridge.once('exit', (code) => reject(new Error(`npm start exited ${code}:\n${output}`)));
+    });
+  });
+  afterAll(() => {
+    if (bridge.exitCode === null) bridge.kill('SIGKILL');
+  });
+
+  it('prints the webhook URL, the queue URLs and where the secret is', () => {
+    expect(output).toMatch(/http:\/\/127\.0\.0\.1:\d+\/webhooks\/[0-9A-Z]{26}/);
+    expect(output).toMatch(
+      /outbound DLQ\s+http:\/\/127\.0\.0\.1:\d+\/\d+\/sinch-bridge-eu-outbound-dlq\.fifo/,
+    );
+    expect(output).toContain(join(dir, 'dev-app.json'));
+    expect(output).toContain('no Sinch credentials');
+  });
+
+  it('shows a simulated callback in tail', async () => {
+    const simulated = await cli(['simulate', '--text', 'hello'], env);
+    const tailed = await cli(['tail', '--json', '--limit', '1', '--timeout', '20'], env);
+    expect(simulated.code).toBe(0);
+    expect(simulated.stdout).toContain('answered 200');
+    expect(tailed.code).toBe(0);
+    expect(JSON.parse(tailed.stdout)).toMatchObject({
+      type: 'sinch.conversation.message_inbound',
+      data: { content: { kind: 'text', text: 'hello' } },
+    });
+  });
+
+  it('turns a send without credentials into outbound.failed, visibly', async () => {
+    const sent = await cli(['send', '--id', 'first-send', '--to', 'SMS:+46700000003', '--text', 'x'], env);
+    const tailed = await cli(['tail', '--limit', '1', '--timeout', '20'], env);
+    expect(sent.code).toBe(0);
+    expect(tailed.code).toBe(0);
+    expect(tailed.stdout).toContain('sinch.bridge.outbound.failed');
+    expect(tailed.stdout).toContain('id=first-send');
+    expect(tailed.stdout).toContain('no Sinch credentials');
+    // Pretty output masks identities; --show-content would show them.
+    expect(tailed.stdout).not.toContain('+46700000003');
+  });
+
+  it('exits 3 when tail sees nothing in time', async () => {
+    const tailed = await cli(['tail', '--limit', '1', '--timeout', '1'], env);
+    expect(tailed.code).toBe(3);
+  });
+
+  it('stops cleanly on Ctrl-C and forgets its state', async () => {
+    expect(existsSync(join(dir, 'local.json'))).toBe(true);
+    const exited = new Promise<number | null>((resolve) => bridge.once('exit', (code) => resolve(code)));
+    bridge.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('stopped');
+    expect(existsSync(join(dir, 'local.json'))).toBe(false);
+  });
+});

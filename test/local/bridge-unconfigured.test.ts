@@ -1,0 +1,101 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main';
+import { followEvents, type TailedEvent } from '../../cli/tail';
+import { type LocalBridge, startLocalBridge } from '../../local/bridge';
+import { NO_CREDENTIALS_MESSAGE } from '../../local/unconfigured-sinch';
+
+/** A fresh clone: no secrets, no Sinch credentials. */
+describe('the local bridge without any configuration', () => {
+  let bridge: LocalBridge;
+  let sqs: SQSClient;
+  const out: string[] = [];
+  const io = () => ({
+    stdout: (s: string) => out.push(s),
+    stderr: () => {},
+    env: {
+      AWS_ENDPOINT_URL_SQS: bridge.endpoints.sqs,
+      AWS_REGION: bridge.environment.AWS_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      EVENTS_QUEUE_URL: bridge.queueUrls.events,
+      OUTBOUND_QUEUE_URL: bridge.queueUrls.outbound,
+    },
+  });
+  const nextEvent = async (): Promise<TailedEvent | undefined> => {
+    const seen: TailedEvent[] = [];
+    await followEvents({
+      sqs,
+      queueUrl: bridge.queueUrls.events,
+      onEvent: (e) => seen.push(e),
+      limit: 1,
+      idleSeconds: 20,
+    });
+    return seen[0];
+  };
+
+  beforeAll(async () => {
+    bridge = await startLocalBridge({ port: 0, logLevel: 'SILENT' });
+    sqs = new SQSClient({
+      endpoint: bridge.endpoints.sqs,
+      region: bridge.environment.AWS_REGION!,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  });
+  afterAll(async () => {
+    sqs?.destroy();
+    await bridge?.stop();
+  });
+
+  it('generates a dev app whose secret signs simulated callbacks', async () => {
+    // Prepare
+    const [appId, secret] = Object.entries(bridge.secrets)[0]!;
+    expect(bridge.generatedSecrets).toBe(true);
+    expect(appId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    // Act
+    const code = await runCli(
+      [
+        'simulate',
+        '--url',
+        bridge.webhookUrl(),
+        '--secret',
+        String(secret),
+        '--trigger',
+        'MESSAGE_DELIVERY',
+        '--status',
+        'READ',
+      ],
+      io(),
+    );
+    const event = await nextEvent();
+    // Assess
+    expect(code).toBe(0);
+    expect(event?.event).toMatchObject({
+      type: 'sinch.conversation.message_delivery',
+      data: { appId, status: 'READ' },
+    });
+  });
+
+  it('fails sends visibly as outbound.failed, saying what is missing', async () => {
+    const [appId] = Object.keys(bridge.secrets);
+    const code = await runCli(
+      ['send', '--id', 'hello-1', '--app', appId!, '--to', 'SMS:+46700000002', '--text', 'x'],
+      io(),
+    );
+    const event = await nextEvent();
+    expect(code).toBe(0);
+    expect(bridge.sinchConfigured).toBe(false);
+    expect(event?.event).toMatchObject({
+      type: 'sinch.bridge.outbound.failed',
+      data: {
+        id: 'hello-1',
+        error: { kind: 'rejected', status: 403, message: expect.stringContaining('SINCH_KEY_ID') },
+      },
+    });
+    expect(NO_CREDENTIALS_MESSAGE).toContain('SINCH_KEY_ID');
+  });
+
+  it('refuses to start a second bridge in the same process', async () => {
+    await expect(startLocalBridge({ port: 0 })).rejects.toThrow(/already ran/);
+  });
+});
