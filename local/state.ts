@@ -26,7 +26,8 @@ export const LocalBridgeStateSchema = z.object({
 export type LocalBridgeState = z.infer<typeof LocalBridgeStateSchema>;
 
 /** `<repo>/.bridge`, or `SINCH_BRIDGE_DIR` (tests run a bridge beside yours). */
-export const LOCAL_STATE_DIR = process.env.SINCH_BRIDGE_DIR || fileURLToPath(new URL('../.bridge', import.meta.url));
+export const LOCAL_STATE_DIR =
+  process.env.SINCH_BRIDGE_DIR || fileURLToPath(new URL('../.bridge', import.meta.url));
 /** The running bridge, for the CLI. */
 export const LOCAL_STATE_FILE = join(LOCAL_STATE_DIR, 'local.json');
 /** The generated dev app, reused across restarts. */
