@@ -46,26 +46,49 @@ export const SinchAppSchema = z.strictObject({
   triggers: z.array(z.enum(WEBHOOK_TRIGGERS)).min(1).optional(),
 });
 
-/** Knobs with safe defaults; each region may override any of them. */
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Knobs of a deployment; each is optional in the config (defaults in {@link TUNABLE_DEFAULTS}) and a region may override any. */
 export const TunablesSchema = z.strictObject({
-  webhookMemoryMb: z.number().int().min(128).max(10240).default(512),
-  sendMemoryMb: z.number().int().min(128).max(10240).default(512),
-  sendTimeoutSeconds: z.number().int().min(3).max(120).default(30),
+  webhookMemoryMb: z.number().int().min(128).max(10240),
+  sendMemoryMb: z.number().int().min(128).max(10240),
+  sendTimeoutSeconds: z.number().int().min(3).max(120),
   /** SQS FIFO sources take at most 10 records per batch. */
-  batchSize: z.number().int().min(1).max(10).default(10),
+  batchSize: z.number().int().min(1).max(10),
   /** Lambda's bounds for an SQS event source's maximum concurrency. */
-  maxConcurrency: z.number().int().min(2).max(1000).default(5),
-  maxAttempts: z.number().int().min(1).max(50).default(5),
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  logRetentionDays: z.number().int().min(1).max(3653).default(30),
-  throttleRateLimit: z.number().int().min(1).max(10000).default(100),
-  throttleBurstLimit: z.number().int().min(1).max(5000).default(200),
+  maxConcurrency: z.number().int().min(2).max(1000),
+  maxAttempts: z.number().int().min(1).max(50),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+  logRetentionDays: z
+    .number()
+    .refine((days) => LOG_RETENTION_DAYS.includes(days), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
+  throttleRateLimit: z.number().int().min(1).max(10000),
+  throttleBurstLimit: z.number().int().min(1).max(5000),
   /** Signature rejections per 5 minutes that raise the alarm (a few stray calls are normal on a public URL). */
-  signatureRejectionThreshold: z.number().int().min(1).default(10),
+  signatureRejectionThreshold: z.number().int().min(1),
   /** Oldest message age, in seconds, on the events or outbound queue that raises the alarm. */
-  oldestMessageAgeSeconds: z.number().int().min(60).default(900),
+  oldestMessageAgeSeconds: z.number().int().min(60),
 });
 export type Tunables = z.output<typeof TunablesSchema>;
+
+/** What each tunable is when neither the config nor the region says. */
+export const TUNABLE_DEFAULTS: Tunables = {
+  webhookMemoryMb: 512,
+  sendMemoryMb: 512,
+  sendTimeoutSeconds: 30,
+  batchSize: 10,
+  maxConcurrency: 5,
+  maxAttempts: 5,
+  logLevel: 'INFO',
+  logRetentionDays: 30,
+  throttleRateLimit: 100,
+  throttleBurstLimit: 200,
+  signatureRejectionThreshold: 10,
+  oldestMessageAgeSeconds: 900,
+};
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
@@ -73,7 +96,13 @@ export const RegionConfigSchema = z.strictObject({
   awsRegion: z.string().regex(AWS_REGION, 'awsRegion must be an AWS region name such as eu-west-1'),
   apps: z.array(SinchAppSchema).min(1, 'at least one app is needed per configured region'),
   /** ARN of an existing Secrets Manager secret `{"keyId","keySecret"}`; absent: the stack creates one to fill. */
-  credentialsSecretArn: z.string().startsWith('arn:').optional(),
+  credentialsSecretArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+      'credentialsSecretArn must be the complete ARN of a Secrets Manager secret (with its 6-character suffix)',
+    )
+    .optional(),
   tunables: TunablesSchema.partial().optional(),
 });
 
@@ -166,7 +195,7 @@ export function parseBridgeConfig(raw: unknown): RegionSettings[] {
         ...(regionConfig.credentialsSecretArn
           ? { credentialsSecretArn: regionConfig.credentialsSecretArn }
           : {}),
-        tunables: TunablesSchema.parse({ ...config.tunables, ...regionConfig.tunables }),
+        tunables: { ...TUNABLE_DEFAULTS, ...config.tunables, ...regionConfig.tunables },
         registration: config.registration,
         alarms: config.alarms,
       },

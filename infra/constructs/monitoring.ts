@@ -35,7 +35,7 @@ export interface BridgeMonitoringProps {
    * @default - a topic encrypted with its own KMS key, TLS-only
    */
   alarmTopic?: sns.ITopic;
-  /** Subscribes this address to the created topic. */
+  /** Subscribes this address to the alarm topic (created or brought). */
   alarmEmail?: string;
 }
 
@@ -53,7 +53,9 @@ export class BridgeMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: BridgeMonitoringProps) {
     super(scope, id);
-    this.alarmTopic = props.alarmTopic ?? this.createTopic(props.alarmEmail);
+    this.alarmTopic = props.alarmTopic ?? this.createTopic();
+    if (props.alarmEmail)
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const action = new actions.SnsAction(this.alarmTopic);
     const period = Duration.minutes(5);
     const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
@@ -164,7 +166,7 @@ export class BridgeMonitoring extends Construct {
     });
   }
 
-  private createTopic(email: string | undefined): sns.Topic {
+  private createTopic(): sns.Topic {
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key: it needs its own key.
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Sinch bridge alarm topic',
@@ -177,9 +179,7 @@ export class BridgeMonitoring extends Construct {
         resources: ['*'],
       }),
     );
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
-    if (email) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    return topic;
+    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
   }
 }
 
