@@ -6,7 +6,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -50,25 +49,36 @@ function getRuntime(): Runtime | { problems: string[] } {
   return runtime;
 }
 
-function reject(kind: WebhookRejectionKind, details: Record<string, unknown> = {}) {
-  metrics.addDimension('reason', kind);
-  metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+/**
+ * One EMF document per count, with its own dimensions: nothing per request is kept on the
+ * shared `metrics` object, so concurrent invocations (the local bridge runs many in one
+ * process) never mix their dimensions.
+ */
+function count(name: string, dimension?: [string, string]): void {
+  const metric = metrics.singleMetric();
+  if (dimension) metric.addDimension(dimension[0], dimension[1]);
+  metric.addMetric(name, MetricUnit.Count, 1);
+}
+
+function reject(kind: WebhookRejectionKind, keys: Record<string, unknown>) {
+  count('WebhookRejected', ['reason', kind]);
   const status = rejectionResponse(kind);
-  const line = { reason: kind, status: status.statusCode, ...details };
+  const line = { ...keys, reason: kind, status: status.statusCode };
   if ((status.statusCode ?? 500) >= 500) logger.error('webhook request failed', line);
   else logger.warn('webhook request rejected', line);
   return status;
 }
 
 async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  logger.appendKeys({ apiRequestId: event.requestContext?.requestId });
+  // Per-request log keys travel with each line (not logger.appendKeys) for the same reason.
+  const keys: Record<string, unknown> = { apiRequestId: event.requestContext?.requestId };
   const current = getRuntime();
-  if (!('config' in current)) return reject('misconfigured', { problems: current.problems });
+  if (!('config' in current)) return reject('misconfigured', { ...keys, problems: current.problems });
   const { config, secrets, sqs } = current;
 
   const request = fromApiGatewayEvent(event);
   // Path app ids are caller-controlled: bounded before they reach a log line.
-  logger.appendKeys({ appId: request.appId?.slice(0, 64) });
+  keys.appId = request.appId?.slice(0, 64);
   const decision = await decideWebhookRequest(request, {
     settings: {
       region: config.region,
@@ -79,22 +89,21 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   });
   if (decision.outcome === 'reject') {
     const cause = decision.cause instanceof Error ? decision.cause.message : decision.cause;
-    return reject(decision.kind, cause === undefined ? {} : { cause });
+    return reject(decision.kind, cause === undefined ? keys : { ...keys, cause });
   }
 
   const { event: normalized, message } = decision;
-  logger.appendKeys({ type: normalized.type, eventId: normalized.id, channel: normalized.data.channel });
+  Object.assign(keys, { type: normalized.type, eventId: normalized.id, channel: normalized.data.channel });
   // Message text and phone numbers only at DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG).
-  logger.debug('normalized event', { event: normalized });
+  logger.debug('normalized event', { ...keys, event: normalized });
   try {
     await sqs.send(new SendMessageCommand({ QueueUrl: config.eventsQueueUrl, ...message }));
   } catch (error) {
-    metrics.addMetric('EnqueueFailures', MetricUnit.Count, 1);
-    return reject('enqueue_failed', { cause: (error as Error).name ?? 'unknown' });
+    count('EnqueueFailures');
+    return reject('enqueue_failed', { ...keys, cause: (error as Error).name ?? 'unknown' });
   }
-  metrics.addDimension('type', normalized.type);
-  metrics.addMetric('EventsAccepted', MetricUnit.Count, 1);
-  logger.info('callback enqueued');
+  count('EventsAccepted', ['type', normalized.type]);
+  logger.info('callback enqueued', keys);
   return acceptedResponse(normalized.id);
 }
 
@@ -112,6 +121,5 @@ export const handler: (
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2
 >()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(injectLambdaContext(logger))
   .handler(handleWebhook);

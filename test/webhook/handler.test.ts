@@ -330,6 +330,20 @@ describe('webhook handler: rejections enqueue nothing', () => {
     expect(written).not.toContain(SECRET);
     expect(written).toContain('callback enqueued');
     expect(written).toContain('invalid_signature');
+    expect(output.find((line) => line.message === 'callback enqueued')).toMatchObject({
+      level: 'INFO',
+      appId: TEST_APP_ID,
+      type: 'sinch.conversation.message_inbound',
+      eventId: expect.any(String),
+      channel: 'WHATSAPP',
+      apiRequestId: event.requestContext.requestId,
+    });
+    expect(output.find((line) => line.message === 'webhook request rejected')).toMatchObject({
+      level: 'WARN',
+      appId: TEST_APP_ID,
+      reason: 'invalid_signature',
+      status: 401,
+    });
   });
 });
 
