@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWebhookSecretStore, parseWebhookSecrets } from '../../functions/webhook/webhook-secrets';
 import { type SecretsManagerDouble, startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
 
@@ -61,6 +61,24 @@ describe('createWebhookSecretStore against a Secrets Manager double', () => {
     }
     expect(await store.secretsFor('app2')).toEqual({ ok: true, secrets: ['current', 'previous'] });
     expect(sm.calls(secretId)).toBe(1);
+  });
+
+  it('refreshes after maxAge, so a changed secret is picked up without a redeploy', async () => {
+    // Only Date is faked: the HTTP calls to the double keep their real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      sm.put(secretId, JSON.stringify({ app1: 'old' }));
+      const { store } = storeWithClock();
+      expect(await store.secretsFor('app1')).toEqual({ ok: true, secrets: ['old'] });
+      sm.put(secretId, JSON.stringify({ app1: ['new', 'old'] }));
+      vi.setSystemTime(Date.now() + 299_000);
+      expect(await store.secretsFor('app1')).toEqual({ ok: true, secrets: ['old'] });
+      vi.setSystemTime(Date.now() + 2_000);
+      expect(await store.secretsFor('app1')).toEqual({ ok: true, secrets: ['new', 'old'] });
+      expect(sm.calls(secretId)).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an unknown app at cold start costs no second fetch', async () => {
