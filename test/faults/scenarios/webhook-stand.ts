@@ -60,6 +60,7 @@ export async function startWebhookStand(options: { rate: number; seed: number })
     operations: ['SendMessage'],
     rate: options.rate,
     seed: options.seed,
+    dedupeAfterDelete: true,
     onFault: ({ body }) => {
       faultedBodies.push(body.toString('utf8'));
     },
@@ -67,6 +68,8 @@ export async function startWebhookStand(options: { rate: number; seed: number })
   const sm = await startSecretsManagerDouble();
   sm.put('webhook-secrets', JSON.stringify(secrets));
   const eventsQueueUrl = sqsServer.queueUrl(EVENTS_QUEUE);
+  // The SDK sends to the host of the queue URL, so the handler gets the proxy's URL of the queue.
+  const proxiedQueueUrl = eventsQueueUrl.replace(sqsServer.endpoint, proxy.endpoint);
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -75,7 +78,7 @@ export async function startWebhookStand(options: { rate: number; seed: number })
     AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
     SINCH_REGION: 'eu',
     SINCH_PROJECT_ID: PROJECT_ID,
-    EVENTS_QUEUE_URL: eventsQueueUrl,
+    EVENTS_QUEUE_URL: proxiedQueueUrl,
     WEBHOOK_SECRETS_ID: 'webhook-secrets',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -186,7 +186,7 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 const caseArbitrary: fc.Arbitrary<AbuseCase> = fc.record({
-  app: fc.constantFrom('known', 'known', 'second', 'unknown', 'mismatch'),
+  app: fc.constantFrom('known', 'known', 'known', 'second', 'unknown', 'mismatch'),
   text: fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 })),
   // Mostly small bodies; a few near and over the 256 KiB limit.
   padding: fc.oneof(
@@ -212,6 +212,9 @@ const caseArbitrary: fc.Arbitrary<AbuseCase> = fc.record({
   contentType: fc.constantFrom(
     'application/json',
     'application/json',
+    'application/json',
+    'application/json',
+    'application/json; charset=utf-8',
     'application/json; charset=utf-8',
     'text/plain',
     'application/octet-stream',
@@ -222,7 +225,7 @@ const caseArbitrary: fc.Arbitrary<AbuseCase> = fc.record({
   timestampOffset: fc.integer({ min: -200, max: 200 }),
   mutations: fc.oneof(
     { weight: 1, arbitrary: fc.constant<Mutation[]>([]) },
-    { weight: 3, arbitrary: fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 }) },
+    { weight: 2, arbitrary: fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 }) },
   ),
 });
 
@@ -362,7 +365,7 @@ function toRequest(c: AbuseCase, index: number, target: AbuseTarget): AbuseReque
     marker,
     mutations: [
       c.shape,
-      ...(c.app === 'mismatch' ? ['app-mismatch'] : []),
+      ...(c.app === 'mismatch' ? ['app-mismatch'] : c.app === 'unknown' ? ['unknown-app'] : []),
       ...(body.length > 256 * 1024 ? ['over-256KiB'] : []),
       ...(c.contentType?.startsWith('application/json') ? [] : [`content-type:${c.contentType ?? 'none'}`]),
       ...c.mutations.map((m) => m.kind),
