@@ -92,15 +92,17 @@ export async function followEvents(options: FollowOptions): Promise<number> {
 }
 
 /**
- * Masks the middle of an identity (phone numbers are personal data): `+46700000000` -> `+467*****000`.
+ * Masks the middle of an identity (phone numbers are personal data), at least half of it:
+ * `46700000000` -> `467******00`.
  *
  * @example
- * maskIdentity('46700000000'); // '467*****000'
+ * maskIdentity('46700000000'); // '467******00'
  */
 export function maskIdentity(identity: string): string {
   if (identity.length <= 6) return '*'.repeat(identity.length);
-  const keep = Math.min(4, Math.floor(identity.length / 3));
-  return `${identity.slice(0, keep)}${'*'.repeat(identity.length - keep - 3)}${identity.slice(-3)}`;
+  const head = Math.min(4, Math.floor(identity.length / 3));
+  const tail = Math.min(3, Math.floor(identity.length / 5));
+  return `${identity.slice(0, head)}${'*'.repeat(identity.length - head - tail)}${identity.slice(-tail)}`;
 }
 
 /**
@@ -108,7 +110,7 @@ export function maskIdentity(identity: string): string {
  * a short summary. Message text appears only with `showContent`.
  *
  * @example
- * formatEvent(tailed); // '12:00:01 sinch.conversation.message_inbound WHATSAPP:467*****000 text (5 chars) app=01H...'
+ * formatEvent(tailed); // '12:00:01  sinch.conversation.message_inbound  WHATSAPP:467******00  text (5 chars)  app=01H...'
  */
 export function formatEvent(tailed: TailedEvent, options: { showContent?: boolean } = {}): string {
   const e = tailed.event;

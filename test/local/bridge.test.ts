@@ -153,4 +153,29 @@ describe('the local bridge runs the whole pipeline', () => {
       data: { id: 'order-43' },
     });
   });
+
+  it('lets --no-validate enqueue an invalid command, which fails as invalid_command without a Sinch call', async () => {
+    const sendsBefore = sinch.sends().length;
+    const io = {
+      stdout: () => {},
+      stderr: () => {},
+      env: { ...bridge.environment, OUTBOUND_QUEUE_URL: bridge.queueUrls.outbound },
+    };
+    const refused = await runCli(
+      ['send', '--id', 'no-content', '--app', appId, '--to', 'SMS:+46700000001'],
+      io,
+    );
+    const code = await runCli(
+      ['send', '--id', 'no-content', '--app', appId, '--to', 'SMS:+46700000001', '--no-validate'],
+      io,
+    );
+    const [failed] = await nextEvents(1);
+    expect(refused).toBe(2);
+    expect(code).toBe(0);
+    expect(failed?.event).toMatchObject({
+      type: 'sinch.bridge.outbound.failed',
+      data: { id: 'no-content', error: { kind: 'invalid_command' } },
+    });
+    expect(sinch.sends().length).toBe(sendsBefore);
+  });
 });
