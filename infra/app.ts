@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseBridgeConfig, readConfigSources } from './config';
@@ -30,6 +31,6 @@ export function buildApp(options: { context?: Record<string, unknown>; outdir?: 
   return app;
 }
 
-if (process.env.CDK_OUTDIR || process.argv[1]?.endsWith('app.ts')) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   buildApp().synth();
 }
