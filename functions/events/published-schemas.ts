@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { OutboundCommandSchema } from '../send/command';
 import { CloudEventEnvelopeSchema, DATASCHEMA_PREFIX, dataSchemaFile } from './cloud-event';
 import { ConversationEventDataSchema } from './conversation-event';
 import { CONVERSATION_EVENT_SCHEMA } from './conversation-event-type';
+import {
+  OUTBOUND_ACCEPTED_SCHEMA,
+  OUTBOUND_FAILED_SCHEMA,
+  OutboundAcceptedDataSchema,
+  OutboundFailedDataSchema,
+} from './outbound-events';
 
 /** A zod schema published as JSON Schema under `schemas/`. */
 export interface PublishedSchema {
@@ -31,6 +38,27 @@ export const PUBLISHED_SCHEMAS: PublishedSchema[] = [
     version: CONVERSATION_EVENT_SCHEMA.version,
     title: 'data of sinch.conversation.* events (normalized Sinch Conversation API callbacks)',
     schema: ConversationEventDataSchema,
+    io: 'output',
+  },
+  {
+    name: 'outbound-command',
+    version: 1,
+    title: 'Outbound command: one message to send, as producers put it on the outbound queue',
+    schema: OutboundCommandSchema,
+    io: 'input',
+  },
+  {
+    name: OUTBOUND_ACCEPTED_SCHEMA.name,
+    version: OUTBOUND_ACCEPTED_SCHEMA.version,
+    title: 'data of sinch.bridge.outbound.accepted events (Sinch accepted a command)',
+    schema: OutboundAcceptedDataSchema,
+    io: 'output',
+  },
+  {
+    name: OUTBOUND_FAILED_SCHEMA.name,
+    version: OUTBOUND_FAILED_SCHEMA.version,
+    title: 'data of sinch.bridge.outbound.failed events (a command that will not be sent)',
+    schema: OutboundFailedDataSchema,
     io: 'output',
   },
 ];
