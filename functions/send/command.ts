@@ -83,6 +83,11 @@ export const OutboundCommandSchema = z
     } else if (command.appId === undefined) {
       ctx.addIssue({ code: 'custom', message: 'appId is required unless "from" is given', path: ['appId'] });
     }
+  })
+  // The refinements above, stated for JSON Schema readers (zod cannot derive them).
+  .meta({
+    oneOf: CONTENT_FIELDS.map((field) => ({ required: [field] })),
+    anyOf: [{ required: ['appId'] }, { required: ['from'] }],
   });
 
 export type OutboundCommand = z.output<typeof OutboundCommandSchema>;

@@ -15,8 +15,9 @@ export function fullJitterDelay(
   options: { base: number; cap: number },
   random: () => number = Math.random,
 ): number {
-  const exponent = Math.max(0, Math.floor(attempt) - 1);
-  // 2^exponent overflows to Infinity for huge attempts; min() with the cap keeps it finite.
+  if (options.base <= 0 || options.cap <= 0) return 0;
+  // 2^exponent would overflow to Infinity (and 0 * Infinity is NaN): the cap is reached long before.
+  const exponent = Math.min(1_000, Math.max(0, Math.floor(attempt) - 1));
   const ceiling = Math.min(options.cap, options.base * 2 ** exponent);
   return random() * ceiling;
 }
