@@ -39,6 +39,11 @@ export interface LocalBridgeOptions {
   logLevel?: string;
   /** Emit Powertools metrics (EMF lines on stdout); default off. */
   metrics?: boolean;
+  /**
+   * Extra or replaced variables for the functions, applied last (e.g. `AWS_ENDPOINT_URL_SQS` of a
+   * fault-injecting proxy in front of the local SQS).
+   */
+  environment?: Record<string, string>;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
   /** Told about invocations that threw and poller errors. */
@@ -224,6 +229,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       POWERTOOLS_METRICS_NAMESPACE: 'SinchConversationBridge',
       POWERTOOLS_METRICS_DISABLED: options.metrics ? 'false' : 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      ...options.environment,
     };
     Object.assign(process.env, environment, {
       // The embedded services accept any key; real credentials from the shell must not leak to them.

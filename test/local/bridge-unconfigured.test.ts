@@ -35,7 +35,11 @@ describe('the local bridge without any configuration', () => {
   };
 
   beforeAll(async () => {
-    bridge = await startLocalBridge({ port: 0, logLevel: 'SILENT' });
+    bridge = await startLocalBridge({
+      port: 0,
+      logLevel: 'SILENT',
+      environment: { POWERTOOLS_SERVICE_NAME: 'fresh-clone' },
+    });
     sqs = new SQSClient({
       endpoint: bridge.endpoints.sqs,
       region: bridge.environment.AWS_REGION!,
@@ -93,6 +97,11 @@ describe('the local bridge without any configuration', () => {
       },
     });
     expect(NO_CREDENTIALS_MESSAGE).toContain('SINCH_KEY_ID');
+  });
+
+  it('gives the functions the extra environment it was asked to', () => {
+    expect(bridge.environment.POWERTOOLS_SERVICE_NAME).toBe('fresh-clone');
+    expect(process.env.POWERTOOLS_SERVICE_NAME).toBe('fresh-clone');
   });
 
   it('refuses to start a second bridge in the same process', async () => {
