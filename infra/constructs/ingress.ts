@@ -11,10 +11,8 @@ import { Construct } from 'constructs';
 import type { SinchApp, SinchRegion, Tunables } from '../config';
 import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
 import { bridgeFunction } from './bridge-function';
+import { METRICS_NAMESPACE, SERVICE_NAMES } from './bridge-metrics';
 import { SecureFifoQueue } from './secure-queue';
-
-/** CloudWatch namespace of the bridge's own metrics (Powertools). */
-export const METRICS_NAMESPACE = 'SinchConversationBridge';
 
 export interface WebhookIngressProps {
   sinchRegion: SinchRegion;
@@ -84,7 +82,7 @@ export class WebhookIngress extends Construct {
         SINCH_PROJECT_ID: props.projectId,
         EVENTS_QUEUE_URL: this.eventsQueue.queueUrl,
         WEBHOOK_SECRETS_ID: this.webhookSecret.secretArn,
-        POWERTOOLS_SERVICE_NAME: 'sinch-bridge-webhook',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.webhook,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: tunables.logLevel,
       },

@@ -10,16 +10,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SinchRegion, Tunables } from '../config';
-import { METRICS_NAMESPACE } from './ingress';
-
-/**
- * The bridge's own metrics the alarms watch (Powertools EMF, namespace `SinchConversationBridge`,
- * default dimension `service`).
- */
-export const BRIDGE_METRICS = {
-  signatureRejected: { service: 'sinch-bridge-webhook', metricName: 'SignatureRejected' },
-  sendFailed: { service: 'sinch-bridge-send', metricName: 'SendFailed' },
-} as const;
+import {
+  METRICS_NAMESPACE,
+  SEND_REJECTED_STATUSES,
+  SERVICE_NAMES,
+  SIGNATURE_REJECTION_REASONS,
+} from './bridge-metrics';
 
 export interface BridgeMonitoringProps {
   sinchRegion: SinchRegion;
@@ -95,14 +91,31 @@ export class BridgeMonitoring extends Construct {
       props.api.metricServerError({ period, statistic: 'Sum' }),
       1,
     );
-    const signatureRejected = bridgeMetric(BRIDGE_METRICS.signatureRejected, period);
+    const signatureRejected = sumOf(
+      'Signature rejections',
+      SIGNATURE_REJECTION_REASONS.map((reason) =>
+        bridgeMetric('WebhookRejected', { service: SERVICE_NAMES.webhook, reason }, period),
+      ),
+      period,
+    );
     alarm(
       'SignatureRejections',
-      `More than ${props.tunables.signatureRejectionThreshold} webhook signature rejections in 5 minutes: wrong secret or someone probing`,
+      `${props.tunables.signatureRejectionThreshold} or more webhook signature rejections in 5 minutes: wrong secret or someone probing`,
       signatureRejected,
       props.tunables.signatureRejectionThreshold,
     );
-    const sendFailed = bridgeMetric(BRIDGE_METRICS.sendFailed, period);
+    // Every send failure also lands in the outbound DLQ (alarmed above); this one says why.
+    const sendFailed = sumOf(
+      'Send failures',
+      [
+        bridgeMetric('SendInvalidCommand', { service: SERVICE_NAMES.send }, period),
+        bridgeMetric('SendExhausted', { service: SERVICE_NAMES.send }, period),
+        ...SEND_REJECTED_STATUSES.map((status) =>
+          bridgeMetric('SendRejected', { service: SERVICE_NAMES.send, status }, period),
+        ),
+      ],
+      period,
+    );
     alarm(
       'SendFailures',
       'Outbound commands failed for good (rejected, invalid or exhausted)',
@@ -183,12 +196,29 @@ export class BridgeMonitoring extends Construct {
   }
 }
 
-function bridgeMetric(metric: { service: string; metricName: string }, period: Duration): cloudwatch.Metric {
+function bridgeMetric(
+  metricName: string,
+  dimensionsMap: Record<string, string>,
+  period: Duration,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
-    metricName: metric.metricName,
-    dimensionsMap: { service: metric.service },
+    metricName,
+    dimensionsMap,
     period,
     statistic: 'Sum',
+  });
+}
+
+/** The sum of counts that each exist only once something happened (missing means zero). */
+function sumOf(label: string, metrics: cloudwatch.Metric[], period: Duration): cloudwatch.MathExpression {
+  const usingMetrics = Object.fromEntries(metrics.map((metric, index) => [`m${index}`, metric]));
+  return new cloudwatch.MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    label,
+    period,
   });
 }

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { SinchRegion, Tunables } from '../config';
 import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
 import { bridgeFunction } from './bridge-function';
-import { METRICS_NAMESPACE } from './ingress';
+import { METRICS_NAMESPACE, SERVICE_NAMES } from './bridge-metrics';
 import { SecureFifoQueue } from './secure-queue';
 
 /** SQS redrive is only the safety net for crashes: it must not fire before the function gives up itself. */
@@ -112,7 +112,7 @@ export class OutboundSender extends Construct {
         OUTBOUND_DLQ_URL: this.outboundDeadLetterQueue.queueUrl,
         IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
         MAX_ATTEMPTS: String(tunables.maxAttempts),
-        POWERTOOLS_SERVICE_NAME: 'sinch-bridge-send',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.send,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: tunables.logLevel,
       },

@@ -378,15 +378,36 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
       expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(2);
       expect(byMetric('5xx')).toHaveLength(1);
-      expect(byMetric('SignatureRejected')[0]).toMatchObject({
-        Namespace: 'SinchConversationBridge',
-        Threshold: 10,
-      });
-      expect(byMetric('SendFailed')).toHaveLength(1);
       expect(byMetric('Errors')).toHaveLength(2);
+      // Math over the functions' own counts: the metric names and dimensions they emit.
+      const math = (name: string) => {
+        const found = alarms.find((a) => JSON.stringify(a.AlarmDescription).includes(name));
+        const queries = found?.Metrics as Array<{ MetricStat?: { Metric: Record<string, unknown> } }>;
+        return {
+          alarm: found,
+          metrics: queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Metric),
+        };
+      };
+      const signature = math('signature rejections');
+      expect(signature.alarm?.Threshold).toBe(10);
+      expect(signature.metrics).toContainEqual({
+        Namespace: 'SinchConversationBridge',
+        MetricName: 'WebhookRejected',
+        Dimensions: expect.arrayContaining([
+          { Name: 'service', Value: 'sinch-bridge-webhook' },
+          { Name: 'reason', Value: 'invalid_signature' },
+        ]),
+      });
+      expect(signature.metrics).toHaveLength(5);
+      const send = math('Outbound commands failed');
+      expect(send.metrics.map((m) => m.MetricName)).toEqual(
+        expect.arrayContaining(['SendInvalidCommand', 'SendExhausted', 'SendRejected']),
+      );
+      expect(JSON.stringify(send.metrics)).toContain('sinch-bridge-send');
       expect(byMetric('Throttles')).toHaveLength(2);
       for (const alarm of alarms) {
         expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringContaining('AlarmTopic') }]);
+        expect(alarm.AlarmDescription).toMatch(/Sinch region eu/);
       }
       eu.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     });
