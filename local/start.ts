@@ -109,13 +109,16 @@ async function main(): Promise<void> {
   process.stdout.write(banner(bridge, devSecrets));
   process.stdout.write(`${dim(`state for the CLI: ${LOCAL_STATE_FILE}`)}\n\n`);
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // A wrapper (npm, tsx, timeout) may relay the same signal a moment later: only a second
+      // Ctrl-C by a person forces the exit.
+      if (Date.now() - stoppingSince < 1000) return;
       process.stderr.write('forced exit\n');
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     process.stdout.write(`\n${signal}: stopping (waiting for in-flight sends)...\n`);
     clearLocalBridgeState();
     bridge.stop().then(
