@@ -16,7 +16,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SinchClient } from '../sinch/client';
 import { SinchError } from '../sinch/errors';
 import type { SinchCredentials } from '../sinch/oauth';
@@ -31,7 +31,10 @@ const metrics = new Metrics({
   serviceName,
 });
 
-const CredentialsSchema = z.object({ keyId: z.string().min(1), keySecret: z.string().min(1) });
+const CredentialsSchema = z.object({
+  keyId: z.string().check(z.minLength(1)),
+  keySecret: z.string().check(z.minLength(1)),
+});
 
 interface Runtime {
   sender: ReturnType<typeof createOutboundSender>;

@@ -2,28 +2,34 @@
  * The send function's environment (contracts section 1, plus the optional knobs in
  * docs/sending.md), read and checked once per container.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { conversationApiUrl } from '../sinch/client';
 import { DEFAULT_AUTH_URL } from '../sinch/oauth';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
 
-const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const int = (min: number, fallback: number) =>
+  z._default(
+    z.coerce.number().check(z.refine(Number.isInteger, 'expected an integer'), z.gte(min)),
+    fallback,
+  );
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 const SendEnvSchema = z.object({
   SINCH_REGION: z.enum(['eu', 'us', 'br']),
-  SINCH_PROJECT_ID: z.string().min(1),
-  EVENTS_QUEUE_URL: z.string().min(1),
-  SINCH_CREDENTIALS_ID: z.string().min(1),
-  SINCH_API_URL: z.url().optional(),
-  SINCH_AUTH_URL: z.url().optional(),
-  OUTBOUND_DLQ_URL: z.string().min(1),
-  IDEMPOTENCY_TABLE: z.string().min(1),
+  SINCH_PROJECT_ID: nonEmpty(),
+  EVENTS_QUEUE_URL: nonEmpty(),
+  SINCH_CREDENTIALS_ID: nonEmpty(),
+  SINCH_API_URL: z.optional(z.url()),
+  SINCH_AUTH_URL: z.optional(z.url()),
+  OUTBOUND_DLQ_URL: nonEmpty(),
+  IDEMPOTENCY_TABLE: nonEmpty(),
   MAX_ATTEMPTS: int(1, DEFAULT_RETRY_POLICY.maxAttempts),
   RETRY_BASE_SECONDS: int(0, DEFAULT_RETRY_POLICY.baseSeconds),
   RETRY_MAX_SECONDS: int(0, DEFAULT_RETRY_POLICY.capSeconds),
   SINCH_CONNECT_TIMEOUT_MS: int(1, 3_000),
   SINCH_TIMEOUT_MS: int(1, 10_000),
-  SEND_RATE_PER_SECOND: z.coerce.number().positive().optional(),
+  SEND_RATE_PER_SECOND: z.optional(z.coerce.number().check(z.positive())),
   SEND_RATE_BURST: int(1, 1),
   // SQS keeps a message up to 14 days: a completed send is remembered at least that long.
   IDEMPOTENCY_TTL_SECONDS: int(1, 14 * 24 * 3600),
@@ -57,7 +63,7 @@ export type SendConfigResult = { ok: true; config: SendConfig } | { ok: false; p
 export function readSendConfig(env: Readonly<Record<string, string | undefined>>): SendConfigResult {
   // Empty variables count as unset, so `FOO=` in a .env file means "use the default".
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = SendEnvSchema.safeParse(defined);
+  const parsed = SendEnvSchema.safeParse(defined, { error: en().localeError });
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
   }
