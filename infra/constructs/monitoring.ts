@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -184,6 +184,9 @@ export class BridgeMonitoring extends Construct {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Sinch bridge alarm topic',
       enableKeyRotation: true,
+      // Teardown leaves nothing behind: the key is scheduled for deletion with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
