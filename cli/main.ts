@@ -36,18 +36,26 @@ const positiveInt = (value: string) => {
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function readJsonFile(path: string, what: string): unknown {
-  let text: string;
+function readTextFile(path: string, what: string): string {
   try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (error) {
     throw usageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
+}
+
+/** The text itself, once it is known to be JSON. */
+function jsonText(text: string, what: string): string {
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch {
-    throw usageError(`${what} ${path} is not JSON`);
+    throw usageError(`${what} is not JSON`);
   }
+  return text;
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  return JSON.parse(jsonText(readTextFile(path, what), `${what} ${path}`));
 }
 
 /**
@@ -199,8 +207,9 @@ export function createProgram(io: CliIo): Command {
             `no secret for app ${appId}: pass --secret, or set SINCH_WEBHOOK_SECRET or WEBHOOK_SECRETS_JSON`,
           );
         }
+        // A given file is posted byte for byte (checked to be JSON): the signature covers the raw body.
         const body = flags.file
-          ? JSON.stringify(readJsonFile(flags.file, 'callback file'))
+          ? jsonText(readTextFile(flags.file, 'callback file'), `callback file ${flags.file}`)
           : JSON.stringify(
               sampleCallback(flags.trigger, {
                 appId,
