@@ -24,6 +24,7 @@ import { registerWebhookCommands } from './webhooks';
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Variables the CLI reads itself; AWS SDK clients read `process.env` (default configuration). */
   env: NodeJS.ProcessEnv;
   /** Aborts long-running commands (tail); Ctrl-C in the real CLI. */
   signal?: AbortSignal;
