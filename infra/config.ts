@@ -94,7 +94,11 @@ const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 export const RegionConfigSchema = z.strictObject({
   awsRegion: z.string().regex(AWS_REGION, 'awsRegion must be an AWS region name such as eu-west-1'),
-  apps: z.array(SinchAppSchema).min(1, 'at least one app is needed per configured region'),
+  apps: z
+    .array(SinchAppSchema)
+    .min(1, 'at least one app is needed per configured region')
+    // Each generated app secret is one CloudFormation dynamic reference; a template allows 60.
+    .max(50, 'at most 50 apps per region (bring your own webhook secret for more)'),
   /** ARN of an existing Secrets Manager secret `{"keyId","keySecret"}`; absent: the stack creates one to fill. */
   credentialsSecretArn: z
     .string()
