@@ -99,8 +99,10 @@ export function startOptionsFromEnv(
   }
   if (env.LOG_LEVEL) {
     const level = env.LOG_LEVEL.toUpperCase();
-    if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'].includes(level)) {
-      return fail(`LOG_LEVEL must be DEBUG, INFO, WARN, ERROR or SILENT, got "${env.LOG_LEVEL}"`);
+    // Powertools Logger's levels.
+    const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+    if (!levels.includes(level)) {
+      return fail(`LOG_LEVEL must be one of ${levels.join(', ')}, got "${env.LOG_LEVEL}"`);
     }
     options.logLevel = level;
   }
