@@ -78,6 +78,18 @@ describe('the local bridge runs the whole pipeline', () => {
     expect(tailed?.groupId).toBe(`${appId}:WHATSAPP:46700000000`);
   });
 
+  it('verifies the raw bytes of a body API Gateway base64-encodes (a non-JSON content type)', async () => {
+    const answer = await postSignedCallback({
+      url: bridge.webhookUrl(),
+      secret,
+      contentType: 'application/octet-stream',
+      body: JSON.stringify(sampleCallback('MESSAGE_INBOUND', { appId, projectId: 'p-local', text: 'bytes' })),
+    });
+    const [tailed] = await nextEvents(1);
+    expect(answer.status).toBe(200);
+    expect(tailed?.event).toMatchObject({ data: { content: { kind: 'text', text: 'bytes' } } });
+  });
+
   it('refuses a wrongly signed callback with 401 and enqueues nothing', async () => {
     const answer = await postSignedCallback({
       url: bridge.webhookUrl(),
