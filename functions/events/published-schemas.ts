@@ -16,7 +16,7 @@ export interface PublishedSchema {
   name: string;
   version: number;
   title: string;
-  schema: z.ZodType;
+  schema: z.core.$ZodType;
   /** Zod's JSON Schema view: 'input' for what producers write, 'output' for what consumers read. */
   io: 'input' | 'output';
 }
