@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SinchClient } from '../../functions/sinch/client';
 import { isSinchError, type SinchError } from '../../functions/sinch/errors';
@@ -126,6 +128,25 @@ describe('SinchClient against the Sinch double', () => {
     sinch.script(answers.slow(2_000));
     const error = await failure(client({ timeouts: { totalMs: 200 } }).sendMessage(textRequest('t')));
     expect(error).toMatchObject({ kind: 'retryable', reason: 'timeout' });
+  });
+
+  it('gives up on a connection that never completes after the connect timeout', async () => {
+    // Accepts TCP but never answers the TLS handshake: only the connect timeout can end this.
+    const silent: Server = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const error = await failure(
+        client({
+          apiUrl: url,
+          authUrl: `${url}/oauth2/token`,
+          timeouts: { connectMs: 200, totalMs: 30_000 },
+        }).sendMessage(textRequest('c')),
+      );
+      expect(error).toMatchObject({ kind: 'retryable', reason: 'token_connect_timeout' });
+    } finally {
+      silent.close();
+    }
   });
 
   it('retries a rate-limited token endpoint with backoff', async () => {
