@@ -17,7 +17,7 @@ import {
 import { SIMULATED_TRIGGERS, type SimulatedTrigger, sampleCallback } from './sample-callbacks';
 import { postSignedCallback } from './simulate';
 import { followEvents, formatEvent } from './tail';
-import { type BridgeTarget, queueUrlOf, resolveTarget } from './target';
+import { type BridgeTarget, deadLetterQueueUrlOf, queueUrlOf, resolveTarget } from './target';
 import { registerWebhookCommands } from './webhooks';
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -296,16 +296,15 @@ export function createProgram(io: CliIo): Command {
     .description('list dead letters without removing them')
     .addOption(queueOption())
     .option('--max <count>', 'at most this many', positiveInt, 100)
-    .option('--queue-url <url>', 'DLQ URL (default: OUTBOUND_DLQ_URL / EVENTS_DLQ_URL or the local bridge)')
+    .option(
+      '--queue-url <url>',
+      "DLQ URL (default: OUTBOUND_DLQ_URL / EVENTS_DLQ_URL, the source queue's redrive policy, or the local bridge)",
+    )
     .option('--json', 'one JSON document per dead letter')
     .action(
       async (flags: { queue: 'outbound' | 'events'; max: number; queueUrl?: string; json?: boolean }) => {
         const t = getTarget();
-        const queueUrl = queueUrlOf(
-          t,
-          flags.queue === 'outbound' ? 'outboundDlq' : 'eventsDlq',
-          flags.queueUrl,
-        );
+        const queueUrl = await deadLetterQueueUrlOf(t, flags.queue, flags.queueUrl);
         const letters = await inspectDeadLetters({ sqs: t.sqs, queueUrl, max: flags.max });
         for (const letter of letters) {
           if (flags.json) {
@@ -333,8 +332,8 @@ export function createProgram(io: CliIo): Command {
     .option('--json', 'print the result as JSON')
     .action(async (flags: { queue: 'outbound' | 'events'; max?: number; json?: boolean }) => {
       const t = getTarget();
-      const dlqUrl = queueUrlOf(t, flags.queue === 'outbound' ? 'outboundDlq' : 'eventsDlq');
       const sourceUrl = queueUrlOf(t, flags.queue);
+      const dlqUrl = await deadLetterQueueUrlOf(t, flags.queue);
       const result = await redriveDeadLetters({
         sqs: t.sqs,
         dlqUrl,

@@ -1,6 +1,6 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalBridgeState, readLocalBridgeState } from '../local/state';
-import { usageError } from './cli-error';
+import { CliError, usageError } from './cli-error';
 
 /** Where the CLI works: a deployed stack (AWS environment) or the running local bridge. */
 export interface BridgeTarget {
@@ -80,4 +80,36 @@ export function queueUrlOf(target: BridgeTarget, queue: QueueName, override?: st
     );
   }
   return url;
+}
+
+/**
+ * The URL of a dead-letter queue: `--queue-url`, the variable, or else found from the source
+ * queue's `RedrivePolicy` (so a stack needs only EVENTS_QUEUE_URL and OUTBOUND_QUEUE_URL set).
+ *
+ * @example
+ * const dlqUrl = await deadLetterQueueUrlOf(target, 'outbound');
+ */
+export async function deadLetterQueueUrlOf(
+  target: BridgeTarget,
+  source: 'events' | 'outbound',
+  override?: string,
+): Promise<string> {
+  const dlq = source === 'events' ? 'eventsDlq' : 'outboundDlq';
+  const known = override ?? target.queueUrls[dlq];
+  if (known) return known;
+  if (!target.queueUrls[source]) return queueUrlOf(target, dlq);
+  const attributes = await target.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: target.queueUrls[source], AttributeNames: ['RedrivePolicy'] }),
+  );
+  const policy = attributes.Attributes?.RedrivePolicy;
+  const arn = policy
+    ? (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn
+    : undefined;
+  if (!arn)
+    throw new CliError('failed', `${target.queueUrls[source]} has no dead-letter queue (no RedrivePolicy)`);
+  const [, , , , account, name] = arn.split(':');
+  const found = await target.sqs.send(
+    new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+  );
+  return found.QueueUrl!;
 }

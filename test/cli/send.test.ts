@@ -1,19 +1,27 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main';
-import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
+import { type LocalSqs, redrivePolicy, startLocalSqs } from '../../local/aws/sqs-server';
 
-describe('sinch-bridge send against any SQS endpoint (the deployed-stack path)', () => {
+describe('sinch-bridge send and dlq against any SQS endpoint (the deployed-stack path)', () => {
   const appId = '01HZX3Q4J5K6M7N8P9R0S1T2V3';
   let sqs: LocalSqs;
   let client: SQSClient;
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    sqs = await startLocalSqs({ queues: [{ name: 'outbound.fifo', attributes: { FifoQueue: 'true' } }] });
+    sqs = await startLocalSqs({
+      queues: [
+        { name: 'outbound-dlq.fifo', attributes: { FifoQueue: 'true' } },
+        {
+          name: 'outbound.fifo',
+          attributes: { FifoQueue: 'true', RedrivePolicy: redrivePolicy('outbound-dlq.fifo', 7) },
+        },
+      ],
+    });
     client = new SQSClient({
       endpoint: sqs.endpoint,
       region: 'us-east-1',
@@ -104,5 +112,44 @@ describe('sinch-bridge send against any SQS endpoint (the deployed-stack path)',
     );
     expect(code).toBe(1);
     expect(err.join('')).toMatch(/error: .*(NonExistentQueue|does not exist)/i);
+  });
+
+  it('finds the DLQ from the redrive policy, inspects without removing, and redrives keeping the group', async () => {
+    // Prepare: a dead letter, as SQS would have moved it.
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrl('outbound-dlq.fifo'),
+        MessageBody: '{"id":"dead-1"}',
+        MessageGroupId: 'g-dead',
+        MessageDeduplicationId: 'dead-1',
+      }),
+    );
+    const out: string[] = [];
+    const io = { stdout: (s: string) => out.push(s), stderr: () => {}, env };
+    // Act
+    const inspected = await runCli(['dlq', 'inspect', '--json'], io);
+    const inspectedAgain = await runCli(['dlq', 'inspect', '--json'], io);
+    const letters = out.map((line) => JSON.parse(line));
+    out.length = 0;
+    const redriven = await runCli(['dlq', 'redrive', '--json'], io);
+    const back = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queueUrl('outbound.fifo'),
+        AttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const left = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl('outbound-dlq.fifo') }),
+    );
+    // Assess
+    expect([inspected, inspectedAgain, redriven]).toEqual([0, 0, 0]);
+    expect(letters.map((l) => l.body)).toEqual([{ id: 'dead-1' }, { id: 'dead-1' }]);
+    expect(letters[0]).toMatchObject({ groupId: 'g-dead' });
+    expect(JSON.parse(out[0]!)).toEqual({ moved: 1, failed: [] });
+    expect(back.Messages?.map((m) => [m.Body, m.Attributes?.MessageGroupId])).toEqual([
+      ['{"id":"dead-1"}', 'g-dead'],
+    ]);
+    expect(left.Messages ?? []).toHaveLength(0);
   });
 });
