@@ -5,7 +5,7 @@ import { synthRegions } from './synth';
 
 type Resources = Record<
   string,
-  { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }
+  { Type: string; Properties: Record<string, unknown>; [key: string]: unknown }
 >;
 
 const CONTRACT_ENV = {
@@ -45,11 +45,11 @@ function statementsOf(
   template: Template,
   fn: Resources[string],
 ): Array<{ Action: string | string[]; Resource: unknown }> {
-  const role = (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
-    JSON.stringify(p.Properties?.Roles).includes(`"${role}"`),
+    JSON.stringify(p.Properties.Roles).includes(`"${role}"`),
   );
-  return policies.flatMap((p) => (p.Properties?.PolicyDocument as { Statement: never[] }).Statement);
+  return policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: never[] }).Statement);
 }
 
 function actionsOn(
@@ -119,11 +119,11 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
 
     it('throttles the stage and writes access logs without headers or query strings', () => {
       const [, stage] = findOne(eu, 'AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
-      expect(stage.Properties?.DefaultRouteSettings).toEqual({
+      expect(stage.Properties.DefaultRouteSettings).toEqual({
         ThrottlingRateLimit: 100,
         ThrottlingBurstLimit: 200,
       });
-      const logs = stage.Properties?.AccessLogSettings as { DestinationArn: unknown; Format: string };
+      const logs = stage.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
       expect(logs.DestinationArn).toBeDefined();
       expect(JSON.parse(logs.Format)).toMatchObject({
         requestId: '$context.requestId',
@@ -140,7 +140,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       const [, combined] = findOne(eu, 'AWS::SecretsManager::Secret', {
         Description: Match.stringLikeRegexp('signing secrets by app id'),
       });
-      const secretString = JSON.stringify(combined.Properties?.SecretString);
+      const secretString = JSON.stringify(combined.Properties.SecretString);
       for (const app of [EU_APP, EU_SMS_APP]) expect(secretString).toContain(app);
       expect(secretString).toContain('{{resolve:secretsmanager:');
       expect(
@@ -163,7 +163,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
           Architectures: ['arm64'],
           LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
         });
-        const logGroup = (fn.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
         expect(eu.toJSON().Resources[logGroup].Properties.RetentionInDays).toBe(30);
       },
     );
@@ -172,7 +172,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       const [, webhook] = functionByService(eu, 'sinch-bridge-webhook');
       const [, send] = functionByService(eu, 'sinch-bridge-send');
       const envOf = (fn: Resources[string]) =>
-        (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(envOf(webhook)).sort()).toEqual(
         [...CONTRACT_ENV.webhook, ...CONTRACT_ENV.powertools].sort(),
       );
@@ -226,8 +226,8 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
         const tlsOnly = policies.find(
           (p) =>
-            JSON.stringify(p.Properties?.Queues).includes(`"${id}"`) &&
-            JSON.stringify(p.Properties?.PolicyDocument).includes('"aws:SecureTransport":"false"'),
+            JSON.stringify(p.Properties.Queues).includes(`"${id}"`) &&
+            JSON.stringify(p.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
         );
         expect(tlsOnly, `TLS-only policy on ${id}`).toBeDefined();
       }
@@ -236,13 +236,13 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
     it('gives the outbound queue six times the send timeout and a redrive above MAX_ATTEMPTS', () => {
       const [, send] = functionByService(eu, 'sinch-bridge-send');
       const [, outbound] = queues(eu).find(([id]) => id.includes('OutboundQueue'))!;
-      const timeout = send.Properties?.Timeout as number;
-      expect(outbound.Properties?.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      const timeout = send.Properties.Timeout as number;
+      expect(outbound.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
       const maxAttempts = Number(
-        (send.Properties?.Environment as { Variables: { MAX_ATTEMPTS: string } }).Variables.MAX_ATTEMPTS,
+        (send.Properties.Environment as { Variables: { MAX_ATTEMPTS: string } }).Variables.MAX_ATTEMPTS,
       );
       expect(
-        (outbound.Properties?.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+        (outbound.Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
       ).toBeGreaterThan(maxAttempts);
     });
 
@@ -318,7 +318,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       const [, consumer] = findOne(eu, 'AWS::IAM::ManagedPolicy', {
         Description: Match.stringLikeRegexp('^Read normalized'),
       });
-      expect(producer.Properties?.PolicyDocument).toEqual({
+      expect(producer.Properties.PolicyDocument).toEqual({
         Version: '2012-10-17',
         Statement: [
           {
@@ -328,7 +328,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
           },
         ],
       });
-      const consumerDoc = JSON.stringify(consumer.Properties?.PolicyDocument);
+      const consumerDoc = JSON.stringify(consumer.Properties.PolicyDocument);
       expect(consumerDoc).toContain('sqs:ReceiveMessage');
       expect(consumerDoc).toMatch(/EventsQueue/);
       expect(consumerDoc).not.toMatch(/Outbound|DeadLetter/);
@@ -339,7 +339,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
     it('declares one custom resource per app with its URL, secret, triggers (default four) and the access key', () => {
       const webhooks = Object.values(eu.findResources('Custom::SinchWebhook') as Resources);
       expect(webhooks).toHaveLength(2);
-      const byApp = Object.fromEntries(webhooks.map((w) => [w.Properties?.AppId, w.Properties]));
+      const byApp = Object.fromEntries(webhooks.map((w) => [w.Properties.AppId, w.Properties]));
       expect(byApp[EU_APP]).toMatchObject({
         Triggers: ['MESSAGE_INBOUND', 'MESSAGE_DELIVERY', 'EVENT_INBOUND', 'MESSAGE_SUBMIT'],
         SinchRegion: 'eu',
@@ -350,14 +350,14 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       });
       expect(JSON.stringify(byApp[EU_APP]?.Target)).toContain(`/webhooks/${EU_APP}`);
       expect(byApp[EU_SMS_APP]?.Triggers).toEqual(['MESSAGE_DELIVERY', 'MESSAGE_SUBMIT']);
-      expect(Object.values(us.findResources('Custom::SinchWebhook') as Resources)[0]?.Properties?.AppId).toBe(
+      expect(Object.values(us.findResources('Custom::SinchWebhook') as Resources)[0]?.Properties.AppId).toBe(
         US_APP,
       );
     });
 
     it('registers only after the API stage and the webhook function exist', () => {
       const [webhook] = Object.values(eu.findResources('Custom::SinchWebhook') as Resources);
-      const dependsOn = (webhook?.DependsOn as string[]).join();
+      const dependsOn = (webhook!.DependsOn as string[]).join();
       expect(dependsOn).toMatch(/IngressApiDefaultStage/);
       expect(dependsOn).toMatch(/IngressWebhookFunction/);
     });
@@ -372,7 +372,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
   describe('monitoring', () => {
     it('alarms on DLQs, message age, webhook 5xx, signature rejections, send failures, function errors and throttles', () => {
       const alarms = Object.values(eu.findResources('AWS::CloudWatch::Alarm') as Resources).map(
-        (a) => a.Properties!,
+        (a) => a.Properties,
       );
       const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
       expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
@@ -425,7 +425,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
 
       variant.resourceCountIs('AWS::SNS::Topic', 0);
       const [alarm] = Object.values(variant.findResources('AWS::CloudWatch::Alarm') as Resources);
-      expect(alarm?.Properties?.AlarmActions).toEqual([OPS_TOPIC]);
+      expect(alarm?.Properties.AlarmActions).toEqual([OPS_TOPIC]);
       variant.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'ops@example.com',
@@ -446,7 +446,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
     ).toHaveLength(0);
     const [, send] = functionByService(t, 'sinch-bridge-send');
     expect(
-      (send.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.SINCH_CREDENTIALS_ID,
+      (send.Properties.Environment as { Variables: Record<string, unknown> }).Variables.SINCH_CREDENTIALS_ID,
     ).toBe(arn);
   });
 
