@@ -1,0 +1,187 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SinchClient } from '@sinch/sdk-core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { TUNABLE_DEFAULTS } from '../../infra/config';
+import { startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
+import { redrivePolicy } from '../../local/aws/sqs-server';
+import { startEventSourceMapping } from '../../local/event-source-mapping';
+import type { LambdaHandler } from '../../local/lambda-context';
+import { startSinchDouble } from '../../test/support/sinch-double';
+import { localQueueUrl, startStandInProcess } from '../stand-in-processes';
+
+export interface SendBenchResult {
+  commands: number;
+  groups: number;
+  sinchLatencyMs: number;
+  /** Event source mapping concurrency and batch size: the stack's defaults. */
+  concurrency: number;
+  batchSize: number;
+  sendsPerSec: number;
+  tokenRequests: number;
+  sdkSequentialCommands: number;
+  sdkSequentialSendsPerSec: number;
+  sdkTokenRequests: number;
+  /** sendsPerSec / sdkSequentialSendsPerSec; the target is at least 10. */
+  speedup: number;
+}
+
+const APP_ID = '01HBENCHSENDAPP00000000000';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The send benchmark: `commands` outbound commands in `groups` FIFO groups through the outbound
+ * queue, the local event source mapping (the stack's concurrency and batch size) and the real
+ * send handler (DynamoDB idempotency, `outbound.accepted` events) against the Sinch
+ * double answering after `latencyMs`; beside a sequential loop of `messages.send` through
+ * `@sinch/sdk-core`'s conversation client against the same double. Token requests are counted
+ * for both. The clock runs from the first enqueue to the last send Sinch accepted. Local SQS and
+ * DynamoDB run in their own processes, as the real services do not share the Lambda's CPU.
+ *
+ * @example
+ * const result = await runSendBench({ commands: 1000, groups: 100, latencyMs: 20 });
+ */
+export async function runSendBench(
+  options: {
+    commands?: number;
+    groups?: number;
+    latencyMs?: number;
+    sdkCommands?: number;
+    /** Default: the stack's `maxConcurrency`. */
+    concurrency?: number;
+  } = {},
+): Promise<SendBenchResult> {
+  const commands = options.commands ?? 1000;
+  const groups = options.groups ?? 100;
+  const latencyMs = options.latencyMs ?? 20;
+  const sdkCommands = options.sdkCommands ?? 200;
+  const concurrency = options.concurrency ?? TUNABLE_DEFAULTS.maxConcurrency;
+  const batchSize = TUNABLE_DEFAULTS.batchSize;
+  const sinch = await startSinchDouble({ latencyMs });
+  const sqsServer = await startStandInProcess({
+    kind: 'sqs',
+    queues: [
+      { name: 'outbound-dlq.fifo', attributes: { FifoQueue: 'true' } },
+      { name: 'events.fifo', attributes: { FifoQueue: 'true' } },
+      {
+        name: 'outbound.fifo',
+        attributes: {
+          FifoQueue: 'true',
+          VisibilityTimeout: '180',
+          RedrivePolicy: redrivePolicy('outbound-dlq.fifo', 7),
+        },
+      },
+    ],
+  });
+  const ddb = await startStandInProcess({ kind: 'dynamodb', tables: ['idempotency'] });
+  const sm = await startSecretsManagerDouble();
+  sm.put('sinch-credentials', JSON.stringify({ keyId: sinch.keyId, keySecret: sinch.keySecret }));
+  const outboundUrl = localQueueUrl(sqsServer.endpoint, 'outbound.fifo');
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    SINCH_REGION: 'eu',
+    SINCH_PROJECT_ID: sinch.projectId,
+    EVENTS_QUEUE_URL: localQueueUrl(sqsServer.endpoint, 'events.fifo'),
+    SINCH_CREDENTIALS_ID: 'sinch-credentials',
+    SINCH_API_URL: sinch.apiUrl,
+    SINCH_AUTH_URL: sinch.authUrl,
+    OUTBOUND_DLQ_URL: localQueueUrl(sqsServer.endpoint, 'outbound-dlq.fifo'),
+    IDEMPOTENCY_TABLE: 'idempotency',
+  });
+  const { handler } = (await import('../../functions/send/handler')) as {
+    handler: LambdaHandler<SQSEvent, SQSBatchResponse>;
+  };
+  const mapping = startEventSourceMapping({
+    queueUrl: outboundUrl,
+    handler,
+    batchSize,
+    concurrency,
+    function: { functionName: 'send', timeoutMs: TUNABLE_DEFAULTS.sendTimeoutSeconds * 1000 },
+  });
+  const sqs = new SQSClient({});
+  const body = (i: number) => ({
+    identity: `4670300${String(i % groups).padStart(4, '0')}`,
+    text: `benchmark command ${i}`,
+  });
+  let sendsPerSec: number;
+  let tokenRequests: number;
+  try {
+    const started = performance.now();
+    for (let i = 0; i < commands; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: outboundUrl,
+          Entries: Array.from({ length: Math.min(10, commands - i) }, (_, j) => {
+            const { identity, text } = body(i + j);
+            return {
+              Id: String(j),
+              MessageBody: JSON.stringify({
+                id: `bench-${i + j}`,
+                appId: APP_ID,
+                to: { channel: 'SMS', identity },
+                text,
+              }),
+              MessageGroupId: `${APP_ID}:SMS:${identity}`,
+              MessageDeduplicationId: `bench-${i + j}`,
+            };
+          }),
+        }),
+      );
+    }
+    const deadline = Date.now() + 120_000;
+    const accepted = () => sinch.sends().filter((s) => s.outcome === 'accepted').length;
+    while (accepted() < commands) {
+      if (Date.now() > deadline) throw new Error(`only ${accepted()} of ${commands} sends after 120 s`);
+      await sleep(5);
+    }
+    sendsPerSec = (commands / (performance.now() - started)) * 1000;
+    tokenRequests = sinch.tokenFetches();
+  } finally {
+    sqs.destroy();
+    await mapping.stop();
+    await Promise.all([sqsServer.close(), ddb.close(), sm.close()]);
+  }
+
+  sinch.reset();
+  const sdk = new SinchClient({
+    projectId: sinch.projectId,
+    keyId: sinch.keyId,
+    keySecret: sinch.keySecret,
+    authHostname: sinch.apiUrl,
+    conversationHostname: sinch.apiUrl,
+  });
+  const started = performance.now();
+  try {
+    for (let i = 0; i < sdkCommands; i++) {
+      const { identity, text } = body(i);
+      await sdk.conversation.messages.send({
+        sendMessageRequestBody: {
+          app_id: APP_ID,
+          recipient: { identified_by: { channel_identities: [{ channel: 'SMS', identity }] } },
+          message: { text_message: { text } },
+          correlation_id: `sdk-${i}`,
+        },
+      });
+    }
+  } finally {
+    await sinch.close();
+  }
+  const sdkSequentialSendsPerSec = (sdkCommands / (performance.now() - started)) * 1000;
+  return {
+    commands,
+    groups,
+    sinchLatencyMs: latencyMs,
+    concurrency,
+    batchSize,
+    sendsPerSec,
+    tokenRequests,
+    sdkSequentialCommands: sdkCommands,
+    sdkSequentialSendsPerSec,
+    sdkTokenRequests: sinch.tokenFetches(),
+    speedup: sendsPerSec / sdkSequentialSendsPerSec,
+  };
+}
