@@ -158,12 +158,20 @@ function observe(report: SendReport): void {
   });
 }
 
+/**
+ * A caller without a Lambda context (a bare local call) still gets in-progress records that
+ * expire: after this long, instead of lingering until the record's TTL and blocking the id.
+ */
+const FALLBACK_IN_PROGRESS_MS = 60_000;
+const withoutDeadline = { getRemainingTimeInMillis: () => FALLBACK_IN_PROGRESS_MS } as Context;
+
 async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const { sender, idempotencyConfig } = getRuntime();
   // The in-progress idempotency record expires with this invocation's deadline: the shortest
   // the library allows, and the end of the one window where a crash can cause a duplicate.
-  if (typeof context?.getRemainingTimeInMillis === 'function')
-    idempotencyConfig.registerLambdaContext(context);
+  idempotencyConfig.registerLambdaContext(
+    typeof context?.getRemainingTimeInMillis === 'function' ? context : withoutDeadline,
+  );
   const { batchItemFailures } = await sender.processBatch(event.Records ?? []);
   return { batchItemFailures };
 }

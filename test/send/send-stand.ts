@@ -31,6 +31,10 @@ export interface SendStand {
   handler: Handler;
   /** Puts a command (object or raw body) on the outbound queue. */
   enqueue(command: unknown, group?: string): Promise<void>;
+  /** Receives up to 10 outbound messages without invoking anything. */
+  receiveRaw(): Promise<{ messages: Message[] }>;
+  /** The `SQSEvent` Lambda would build from received messages. */
+  toEvent(messages: Message[]): SQSEvent;
   /** One event-source-mapping round: receive up to 10, invoke, delete the successes. */
   deliver(): Promise<{ messages: Message[]; response: SQSBatchResponse }>;
   /** Rounds until the outbound queue has nothing visible. */
@@ -123,21 +127,23 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     }
   };
 
+  const toEvent = (messages: Message[]): SQSEvent => ({
+    Records: messages.map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body ?? '',
+      attributes: m.Attributes as never,
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:${REGION}:123456789012:outbound.fifo`,
+      awsRegion: REGION,
+    })),
+  });
+
   const deliver = async () => {
     const messages = await receive(outboundUrl);
-    const event: SQSEvent = {
-      Records: messages.map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? '',
-        attributes: m.Attributes as never,
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${REGION}:123456789012:outbound.fifo`,
-        awsRegion: REGION,
-      })),
-    };
+    const event = toEvent(messages);
     const deadline = Date.now() + 30_000;
     const context = {
       functionName: 'send-test',
@@ -166,6 +172,8 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
         }),
       );
     },
+    receiveRaw: async () => ({ messages: await receive(outboundUrl) }),
+    toEvent,
     deliver,
     deliverAll: async (maxRounds = 10) => {
       const responses: SQSBatchResponse[] = [];
