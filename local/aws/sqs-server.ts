@@ -73,13 +73,15 @@ type LocalAwsSqsModule = { createSqsServer(options: ISqsServerOptions): Promise<
 let corrected: LocalAwsSqsModule | undefined;
 
 /**
- * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in two ways our tests depend on.
+ * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in three ways our tests depend on.
  * (1) `ChangeMessageVisibility` increments `ApproximateReceiveCount` (real SQS counts receives
  * only), which would exhaust `MAX_ATTEMPTS` and the redrive early; (2) a FIFO receive returns
  * messages of a message group while another message of that group is still in flight (real SQS
- * locks the group until it is deleted or visible again). Both are one-expression fixes in its
+ * locks the group until it is deleted or visible again). Each is a one-expression fix in its
  * single-file bundle, applied here at load time; a changed bundle fails loudly instead of
  * silently testing against the wrong semantics.
+ * (3) A long poll that outlasts a short visibility timeout could return the same message twice
+ * in one answer; SQS never does.
  */
 function loadLocalAwsSqs(): LocalAwsSqsModule {
   if (corrected) return corrected;
@@ -93,7 +95,8 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
     ],
     [
       'for(let y of S(this,E))if(!y.delayed){if(y.visible){',
-      'for(let y of S(this,E))if(!y.delayed){if(y.visible&&!(this.FifoQueue&&S(this,E).some(z=>z!==y&&!z.visible&&' +
+      'for(let y of S(this,E))if(!y.delayed){if(y.visible&&!r.some(q=>q.record.MessageId===y.record.MessageId)&&' +
+        '!(this.FifoQueue&&S(this,E).some(z=>z!==y&&!z.visible&&' +
         'z.record.attributes.MessageGroupId===y.record.attributes.MessageGroupId&&' +
         '!r.some(q=>q.record.MessageId===z.record.MessageId)))){',
     ],

@@ -130,3 +130,32 @@ describe('local SQS follows FIFO message-group locking', () => {
     }
   });
 });
+
+describe('local SQS never answers one receive with the same message twice', () => {
+  it('a long poll longer than the visibility timeout returns a message once', async () => {
+    const sqs = await startLocalSqs({ queues: [{ name: 'v.fifo', attributes: { FifoQueue: 'true' } }] });
+    const client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    const QueueUrl = sqs.queueUrl('v.fifo');
+    try {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: 'once',
+          MessageGroupId: 'g',
+          MessageDeduplicationId: 'o',
+        }),
+      );
+      const got = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 2,
+          VisibilityTimeout: 1,
+        }),
+      );
+      expect(got.Messages?.map((m) => m.Body)).toEqual(['once']);
+    } finally {
+      await sqs.close();
+    }
+  });
+});
