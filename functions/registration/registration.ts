@@ -4,19 +4,19 @@
  * Lambda: the handler passes the event and the dependencies in.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { SinchRequester } from '../sinch/webhooks-api';
 import { currentSecret, removeWebhook, syncWebhooks } from './sync-webhooks';
 
 /** The custom resource's properties, as the stack sets them (CloudFormation passes strings). */
 export const RegistrationPropertiesSchema = z.object({
-  AppId: z.string().min(1),
+  AppId: z.string().check(z.minLength(1)),
   Target: z.url(),
-  Triggers: z.array(z.string().min(1)).min(1),
-  WebhookSecretsId: z.string().min(1),
-  SinchCredentialsId: z.string().min(1),
-  SinchRegion: z.string().min(1),
-  ProjectId: z.string().min(1),
+  Triggers: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  WebhookSecretsId: z.string().check(z.minLength(1)),
+  SinchCredentialsId: z.string().check(z.minLength(1)),
+  SinchRegion: z.string().check(z.minLength(1)),
+  ProjectId: z.string().check(z.minLength(1)),
 });
 export type RegistrationProperties = z.infer<typeof RegistrationPropertiesSchema>;
 
@@ -50,7 +50,10 @@ export class RegistrationError extends Error {
   }
 }
 
-const CredentialsSchema = z.object({ keyId: z.string().default(''), keySecret: z.string().default('') });
+const CredentialsSchema = z.object({
+  keyId: z._default(z.string(), ''),
+  keySecret: z._default(z.string(), ''),
+});
 
 /**
  * Handles one custom resource event.

@@ -2,22 +2,23 @@
  * The Conversation API's webhook administration, typed, on top of `SinchClient.request` (same token
  * handling and error classification as the send path).
  */
-import { z } from 'zod';
+// zod/mini: the registration bundle stays small (classic zod is not tree-shaken).
+import * as z from 'zod/mini';
 import type { SinchClient } from './client';
 import { isSinchError } from './errors';
 
 /** A webhook as the Conversation API returns it (fields we do not use pass through unchecked). */
 export const SinchWebhookSchema = z.looseObject({
-  id: z.string().min(1),
-  app_id: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  app_id: z.optional(z.string()),
   target: z.string(),
-  target_type: z.string().optional(),
-  secret: z.string().optional(),
-  triggers: z.array(z.string()).optional(),
+  target_type: z.optional(z.string()),
+  secret: z.optional(z.string()),
+  triggers: z.optional(z.array(z.string())),
 });
 export type SinchWebhook = z.infer<typeof SinchWebhookSchema>;
 
-const WebhookListSchema = z.looseObject({ webhooks: z.array(SinchWebhookSchema).optional() });
+const WebhookListSchema = z.looseObject({ webhooks: z.optional(z.array(SinchWebhookSchema)) });
 
 /** What this bridge writes on a webhook. */
 export interface WebhookFields {

@@ -183,6 +183,18 @@ describe('registration custom resource handler (Provider framework onEvent)', ()
     expect(webhooks.ofApp(appId)).toHaveLength(0);
   });
 
+  it('refuses invalid properties on Create, and lets a never-valid resource be deleted', async () => {
+    await expect(handler(cfnEvent('Create', { properties: { Target: 'not a url' } }))).rejects.toMatchObject({
+      kind: 'invalid_properties',
+      message: expect.stringContaining('Target'),
+    });
+    const deleted = await handler(
+      cfnEvent('Delete', { physicalId: 'x', properties: { Target: 'not a url' } }),
+    );
+    expect(deleted.Data.Status).toBe('DELETED');
+    expect(webhooks.calls).toHaveLength(0);
+  });
+
   it('fails (so CloudFormation reports it) when Secrets Manager is down', async () => {
     sm.failing = true;
     try {
