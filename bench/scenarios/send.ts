@@ -1,3 +1,4 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SinchClient } from '@sinch/sdk-core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -8,6 +9,9 @@ import { startEventSourceMapping } from '../../local/event-source-mapping';
 import type { LambdaHandler } from '../../local/lambda-context';
 import { startSinchDouble } from '../../test/support/sinch-double';
 import { localQueueUrl, startStandInProcess } from '../stand-in-processes';
+import { quantile } from '../stats';
+
+const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 export interface SendBenchResult {
   commands: number;
@@ -21,12 +25,48 @@ export interface SendBenchResult {
   sdkSequentialCommands: number;
   sdkSequentialSendsPerSec: number;
   sdkTokenRequests: number;
+  /** Send handler invocations, mean records (and FIFO groups) per invocation, mean and p99 duration. */
+  invocations: number;
+  recordsPerInvocation: number;
+  groupsPerInvocation: number;
+  invocationMeanMs: number;
+  invocationP99Ms: number;
+  /**
+   * Writes/s the local DynamoDB stand-in (dynalite) takes at 50 in parallel, measured before the
+   * run. Idempotency costs two writes per command, so half of this caps `sendsPerSec` here; real
+   * DynamoDB has no such single-process ceiling.
+   */
+  dynamoDbStandInWritesPerSec: number;
   /** sendsPerSec / sdkSequentialSendsPerSec; the target is at least 10. */
   speedup: number;
 }
 
 const APP_ID = '01HBENCHSENDAPP00000000000';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Throughput of the DynamoDB stand-in alone: 500 conditional puts, 50 at a time. */
+async function measureDynamoDbWrites(endpoint: string): Promise<number> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  const put = (id: string) =>
+    client.send(
+      new PutItemCommand({
+        TableName: 'idempotency',
+        Item: { id: { S: id }, status: { S: 'INPROGRESS' } },
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
+  for (let i = 0; i < 50; i++) await put(`probe-warm-${i}`);
+  const started = performance.now();
+  for (let i = 0; i < 10; i++)
+    await Promise.all(Array.from({ length: 50 }, (_, j) => put(`probe-${i}-${j}`)));
+  const perSec = (500 / (performance.now() - started)) * 1000;
+  client.destroy();
+  return perSec;
+}
 
 /**
  * The send benchmark: `commands` outbound commands in `groups` FIFO groups through the outbound
@@ -73,6 +113,7 @@ export async function runSendBench(
     ],
   });
   const ddb = await startStandInProcess({ kind: 'dynamodb', tables: ['idempotency'] });
+  const dynamoDbStandInWritesPerSec = await measureDynamoDbWrites(ddb.endpoint);
   const sm = await startSecretsManagerDouble();
   sm.put('sinch-credentials', JSON.stringify({ keyId: sinch.keyId, keySecret: sinch.keySecret }));
   const outboundUrl = localQueueUrl(sqsServer.endpoint, 'outbound.fifo');
@@ -95,9 +136,22 @@ export async function runSendBench(
   const { handler } = (await import('../../functions/send/handler')) as {
     handler: LambdaHandler<SQSEvent, SQSBatchResponse>;
   };
+  const invocations: Array<{ records: number; groups: number; ms: number }> = [];
+  const timed: typeof handler = async (event, context) => {
+    const t0 = performance.now();
+    try {
+      return await handler(event, context);
+    } finally {
+      invocations.push({
+        records: event.Records.length,
+        groups: new Set(event.Records.map((r) => r.attributes.MessageGroupId)).size,
+        ms: performance.now() - t0,
+      });
+    }
+  };
   const mapping = startEventSourceMapping({
     queueUrl: outboundUrl,
-    handler,
+    handler: timed,
     batchSize,
     concurrency,
     function: { functionName: 'send', timeoutMs: TUNABLE_DEFAULTS.sendTimeoutSeconds * 1000 },
@@ -182,6 +236,15 @@ export async function runSendBench(
     sdkSequentialCommands: sdkCommands,
     sdkSequentialSendsPerSec,
     sdkTokenRequests: sinch.tokenFetches(),
+    dynamoDbStandInWritesPerSec,
+    invocations: invocations.length,
+    recordsPerInvocation: mean(invocations.map((i) => i.records)),
+    groupsPerInvocation: mean(invocations.map((i) => i.groups)),
+    invocationMeanMs: mean(invocations.map((i) => i.ms)),
+    invocationP99Ms: quantile(
+      invocations.map((i) => i.ms),
+      0.99,
+    ),
     speedup: sendsPerSec / sdkSequentialSendsPerSec,
   };
 }
