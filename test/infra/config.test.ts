@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app';
 import { BridgeConfigError, parseBridgeConfig, readConfigSources } from '../../infra/config';
 import { EU_APP, exampleConfig } from './example-config';
 
@@ -153,6 +154,12 @@ describe('bridge config', () => {
       registration: { enabled: false },
       tunables: { logLevel: 'DEBUG' },
     });
+  });
+
+  it('stops the synth of the app with that message', () => {
+    const raw = exampleConfig();
+    raw.regions.eu!.awsRegion = 'mars-1';
+    expect(() => buildApp({ context: { sinch: raw } })).toThrow(/sinch\.regions\.eu\.awsRegion/);
   });
 
   it('accepts the whole config as a JSON string (-c sinch=...)', () => {
