@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -154,6 +154,15 @@ describe('bridge config', () => {
       registration: { enabled: false },
       tunables: { logLevel: 'DEBUG' },
     });
+  });
+
+  it('accepts the example printed in docs/deploy.md', () => {
+    const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+    const example = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(parseBridgeConfig(JSON.parse(example ?? 'null').sinch).map((r) => r.sinchRegion)).toEqual([
+      'eu',
+      'us',
+    ]);
   });
 
   it('stops the synth of the app with that message', () => {
