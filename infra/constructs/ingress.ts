@@ -125,9 +125,16 @@ export class WebhookIngress extends Construct {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
     this.api.addRoutes({ path: '/webhooks/{appId}', methods: [apigw.HttpMethod.POST], integration });
-    // Other methods on the webhook path reach the function too, so they get the contract's 405 (not API Gateway's 404).
+    // Other methods and paths reach the function too, so they get the contract's 405 and 404 with a
+    // JSON `{"error"}` body (not API Gateway's own 404). Stage throttling bounds what probing costs.
     this.api.addRoutes({ path: '/webhooks/{appId}', methods: [apigw.HttpMethod.ANY], integration });
+    const defaultRoute = new apigw.HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: apigw.HttpRouteKey.DEFAULT,
+      integration,
+    });
     acknowledge(this.api, NAG_ACKNOWLEDGEMENTS.webhookAuthorization);
+    acknowledge(defaultRoute, NAG_ACKNOWLEDGEMENTS.webhookAuthorization);
   }
 
   /**

@@ -105,10 +105,11 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
   });
 
   describe('ingress', () => {
-    it('routes POST /webhooks/{appId} (and other methods, for the 405) to the webhook function, payload 2.0', () => {
+    it('routes POST /webhooks/{appId} (and the rest, for the 405/404) to the webhook function, payload 2.0', () => {
       eu.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{appId}' });
       eu.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /webhooks/{appId}' });
-      eu.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+      eu.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+      eu.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
       const [webhookId] = functionByService(eu, 'sinch-bridge-webhook');
       eu.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
         IntegrationType: 'AWS_PROXY',
