@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
 import { shippedContext } from './example-config';
 
@@ -42,5 +42,6 @@ describe('cdk synth with bundling', () => {
         expect(code).not.toMatch(/node_modules\/@aws-sdk\/client-/);
       }
     }
+    rmSync(outdir, { recursive: true, force: true });
   });
 });
