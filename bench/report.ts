@@ -95,9 +95,9 @@ export function formatReport(report: BenchReport): string {
   else if (webhook) {
     rows.push([
       'webhook (sequential invocations, loopback SQS)',
-      `${fmt(webhook.eventsPerSec)} events/s, p50 ${fmt(webhook.p50Ms)} ms, p99 ${fmt(webhook.p99Ms)} ms`,
-      `minimal ${fmt(webhook.minimalEventsPerSec)}/s (p50 ${fmt(webhook.minimalP50Ms)} ms); ` +
-        `@sinch/sdk-core ${fmt(webhook.sdkEventsPerSec)}/s (p50 ${fmt(webhook.sdkP50Ms)} ms)`,
+      `${fmt(webhook.eventsPerSec)} events/s, p50 ${fmt(webhook.p50Ms)} ms, p99 ${fmt(webhook.p99Ms)} ms, CPU ${fmt(webhook.cpuMsPerEvent)} ms/event`,
+      `minimal ${fmt(webhook.minimalEventsPerSec)}/s (p50 ${fmt(webhook.minimalP50Ms)} ms, CPU ${fmt(webhook.minimalCpuMsPerEvent)} ms); ` +
+        `@sinch/sdk-core ${fmt(webhook.sdkEventsPerSec)}/s (p50 ${fmt(webhook.sdkP50Ms)} ms, CPU ${fmt(webhook.sdkCpuMsPerEvent)} ms)`,
       `${fmt(webhook.peakRssMB)} MB`,
     ]);
   }
@@ -118,7 +118,9 @@ export function formatReport(report: BenchReport): string {
   else if (send) {
     rows.push([
       `send (${send.commands} commands, ${send.groups} groups, Sinch ${send.sinchLatencyMs} ms, concurrency ${send.concurrency} x batch ${send.batchSize})`,
-      `${fmt(send.sendsPerSec)} sends/s, ${send.tokenRequests} token request(s)`,
+      `${fmt(send.sendsPerSec)} sends/s, ${send.tokenRequests} token request(s), CPU ${fmt(send.cpuMsPerSend)} ms/send; ` +
+        `invocations: ${fmt(send.invocationMeanMs)} ms mean for ${fmt(send.recordsPerInvocation)} records; ` +
+        `DynamoDB stand-in ${fmt(send.dynamoDbStandInWritesPerSec)} writes/s`,
       `@sinch/sdk-core sequential ${fmt(send.sdkSequentialSendsPerSec)}/s, ${send.sdkTokenRequests} token request(s)`,
       `${fmt(send.peakRssMB)} MB`,
     ]);

@@ -5,7 +5,9 @@
  *   npm run bench                      # full sizes: 2,000 webhook events, 1,000 sends, 10 cold starts
  *   npm run bench -- --json            # one JSON object on stdout
  *   npm run bench -- --only webhook,send --quick
+ *   npm run bench -- --out bench-results.json   # the table, and the JSON into a file
  */
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
 import { runInChildProcess } from './child-process';
@@ -38,8 +40,9 @@ const program = new Command('bench')
   .option('--json', 'print one JSON object instead of tables')
   .option('--only <names>', `comma-separated subset of ${Object.keys(SCENARIOS).join(', ')}`)
   .option('--quick', 'smaller sizes (a smoke run; numbers are noisier)')
+  .option('--out <file>', 'also write the JSON object to this file')
   .parse();
-const opts = program.opts<{ json?: boolean; only?: string; quick?: boolean }>();
+const opts = program.opts<{ json?: boolean; only?: string; quick?: boolean; out?: string }>();
 
 const names = (
   opts.only ? opts.only.split(',').map((s) => s.trim()) : Object.keys(SCENARIOS)
@@ -73,5 +76,6 @@ for (const name of names) {
   }
 }
 const report: BenchReport = { ...results, targets: checkTargets(results) };
+if (opts.out) writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
 if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else process.stdout.write(`${formatReport(report)}\n`);

@@ -37,6 +37,11 @@ export interface SendBenchResult {
    * DynamoDB has no such single-process ceiling.
    */
   dynamoDbStandInWritesPerSec: number;
+  /**
+   * CPU time of this process per command while the bridge ran (handler, poller, SDK clients and
+   * the in-process Sinch double): what each command costs a Lambda container's vCPU.
+   */
+  cpuMsPerSend: number;
   /** sendsPerSec / sdkSequentialSendsPerSec; the target is at least 10. */
   speedup: number;
 }
@@ -163,8 +168,10 @@ export async function runSendBench(
   });
   let sendsPerSec: number;
   let tokenRequests: number;
+  let cpuMsPerSend: number;
   try {
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let i = 0; i < commands; i += 10) {
       await sqs.send(
         new SendMessageBatchCommand({
@@ -193,6 +200,8 @@ export async function runSendBench(
       await sleep(5);
     }
     sendsPerSec = (commands / (performance.now() - started)) * 1000;
+    const used = process.cpuUsage(cpuStart);
+    cpuMsPerSend = (used.user + used.system) / 1000 / commands;
     tokenRequests = sinch.tokenFetches();
   } finally {
     sqs.destroy();
@@ -237,6 +246,7 @@ export async function runSendBench(
     sdkSequentialSendsPerSec,
     sdkTokenRequests: sinch.tokenFetches(),
     dynamoDbStandInWritesPerSec,
+    cpuMsPerSend,
     invocations: invocations.length,
     recordsPerInvocation: mean(invocations.map((i) => i.records)),
     groupsPerInvocation: mean(invocations.map((i) => i.groups)),

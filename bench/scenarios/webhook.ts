@@ -21,6 +21,10 @@ export interface WebhookBenchResult {
   sdkEventsPerSec: number;
   sdkP50Ms: number;
   sdkP99Ms: number;
+  /** CPU time (user + system) of this process per event: less sensitive to a busy machine than rates. */
+  cpuMsPerEvent: number;
+  minimalCpuMsPerEvent: number;
+  sdkCpuMsPerEvent: number;
   /** eventsPerSec / minimalEventsPerSec; the target is at least 0.8. */
   ratioToMinimal: number;
 }
@@ -155,6 +159,7 @@ export async function runWebhookBench(
   };
   const samples = { real: [] as number[], minimal: [] as number[], sdk: [] as number[] };
   const totals = { real: 0, minimal: 0, sdk: 0 };
+  const cpu = { real: 0, minimal: 0, sdk: 0 };
   try {
     // Warm-up: JIT, connection pools, the handler's secret cache.
     for (const [name, run] of Object.entries(pipelines)) {
@@ -164,6 +169,7 @@ export async function runWebhookBench(
       for (const name of ['real', 'minimal', 'sdk'] as const) {
         const batch = signedEvents(`${name}-${round}`, perRound);
         const started = performance.now();
+        const cpuStart = process.cpuUsage();
         for (const event of batch) {
           const t0 = performance.now();
           const status = await pipelines[name](event);
@@ -171,6 +177,8 @@ export async function runWebhookBench(
           if (status !== 200) throw new Error(`${name} pipeline answered ${status}`);
         }
         totals[name] += performance.now() - started;
+        const used = process.cpuUsage(cpuStart);
+        cpu[name] += (used.user + used.system) / 1000;
       }
     }
   } finally {
@@ -191,6 +199,9 @@ export async function runWebhookBench(
     sdkEventsPerSec: perSec('sdk'),
     sdkP50Ms: quantile(samples.sdk, 0.5),
     sdkP99Ms: quantile(samples.sdk, 0.99),
+    cpuMsPerEvent: cpu.real / samples.real.length,
+    minimalCpuMsPerEvent: cpu.minimal / samples.minimal.length,
+    sdkCpuMsPerEvent: cpu.sdk / samples.sdk.length,
     ratioToMinimal: perSec('real') / perSec('minimal'),
   };
 }
