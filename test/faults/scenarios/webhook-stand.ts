@@ -80,7 +80,7 @@ export async function startWebhookStand(options: { rate: number; seed: number })
     SINCH_PROJECT_ID: PROJECT_ID,
     EVENTS_QUEUE_URL: proxiedQueueUrl,
     WEBHOOK_SECRETS_ID: 'webhook-secrets',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'CRITICAL',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
   });
