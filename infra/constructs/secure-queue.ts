@@ -29,7 +29,14 @@ export class SecureFifoQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureFifoQueueProps) {
     super(scope, id);
-    const secure = { fifo: true, encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
+    const secure = {
+      fifo: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Explicit 1 MiB (the SQS maximum): an event carries the original callback (up to 256 KiB)
+      // beside its normalized fields, so it can be about twice the body's size.
+      maxMessageSizeBytes: 1_048_576,
+    } as const;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       ...secure,
       retentionPeriod: Duration.days(14),

@@ -219,6 +219,12 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       });
     });
 
+    it('lets every queue hold 1 MiB messages: an event carries a 256 KiB callback and its normalized copy', () => {
+      for (const [id, queue] of queues(eu)) {
+        expect(queue.Properties.MaximumMessageSize, id).toBe(1_048_576);
+      }
+    });
+
     it('encrypts every queue with SQS-managed keys and denies requests without TLS', () => {
       const all = queues(eu);
       expect(all).toHaveLength(4);
