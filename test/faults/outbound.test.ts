@@ -14,7 +14,7 @@ describe('outbound under Sinch faults', () => {
     // Duplicates only where Sinch accepted and the connection dropped before the answer.
     expect(report.unexplainedDuplicates).toBe(0);
     expect(report.duplicatesInWindow).toBeLessThanOrEqual(report.injectedDrops);
-    // The faults really happened, and the revoked token was replaced, not fetched per message.
+    // The faults really happened, and the expired token was replaced, not fetched per message.
     expect(report.injected5xx).toBeGreaterThan(0);
     expect(report.injected429).toBeGreaterThan(0);
     expect(report.injectedDrops).toBeGreaterThan(0);

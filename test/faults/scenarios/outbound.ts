@@ -75,9 +75,10 @@ async function inQueue(sqs: SQSClient, QueueUrl: string): Promise<number> {
  * The outbound fault scenario: `count` commands in FIFO groups of 20 through the local bridge
  * (outbound queue, event source mapping, the real send handler, DynamoDB idempotency) against
  * the Sinch double answering 10% of sends with 5xx, 5% with 429, dropping 2% of connections after
- * accepting the message, and revoking every token once halfway. Each command must end accepted
- * once (one `outbound.accepted` event) or in the DLQ with a reason; Sinch may take a command twice
- * only after a dropped connection (it had accepted, the sender could not know).
+ * accepting the message, and telling the middle command's first send that the token expired
+ * (401 `invalid_token`, token revoked). Each command must end accepted once (one
+ * `outbound.accepted` event) or in the DLQ with a reason; Sinch may take a command twice only
+ * after a dropped connection (it had accepted, the sender could not know).
  *
  * @example
  * const report = await runOutboundScenario({ count: 200 });
@@ -107,9 +108,12 @@ export async function runOutboundScenario(options: {
   const injected = { '5xx': 0, '429': 0, drop: 0 };
   const dropped = new Set<string>();
   const ids = Array.from({ length: options.count }, (_, i) => `cmd-${seed}-${i}`);
+  // The token expires in the middle: the first send of the middle command is told so (401
+  // invalid_token, the token revoked); the sender must refresh once and carry on.
+  const middle = ids[Math.floor(ids.length / 2)];
   // Each attempt of a command draws its fate; the script ends at the first clean answer.
   for (const id of ids) {
-    const script: SinchAnswer[] = [];
+    const script: SinchAnswer[] = id === middle ? [answers.expired()] : [];
     for (;;) {
       const r = random();
       if (r < 0.1) {
@@ -126,9 +130,9 @@ export async function runOutboundScenario(options: {
     }
     if (script.length > 0) sinch.scriptFor(id, ...script);
   }
+  const tokenExpiries = 1;
 
   const groups = Math.max(1, Math.ceil(options.count / COMMANDS_PER_GROUP));
-  let tokenExpiries = 0;
   try {
     for (let i = 0; i < ids.length; i += 10) {
       await sqs.send(
@@ -152,14 +156,9 @@ export async function runOutboundScenario(options: {
         }),
       );
     }
-    // Bounded: wait until the outbound queue is empty, revoking every token once halfway.
+    // Bounded: wait until the outbound queue is empty.
     const deadline = Date.now() + 60_000 + options.count * 100;
     for (;;) {
-      const accepted = sinch.sends().filter((s) => s.outcome === 'accepted').length;
-      if (tokenExpiries === 0 && accepted >= options.count / 2) {
-        sinch.expireAllTokens();
-        tokenExpiries++;
-      }
       if ((await inQueue(sqs, bridge.queueUrls.outbound)) === 0 || Date.now() > deadline) break;
       await sleep(100);
     }
