@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { messageGroupIdOf } from '../functions/events/message-group';
 import {
   type OutboundCommand,
   parseOutboundCommand,
   recipientIdentityOf,
   senderOf,
 } from '../functions/send/command';
-import { messageGroupIdOf } from '../functions/webhook/event-queue-message';
 import { usageError } from './cli-error';
 
 /** Flags of `sinch-bridge send` that build a command (a JSON file replaces them). */

@@ -3,7 +3,6 @@
  * once (idempotency), publish the outcome event, dead-letter what can never succeed, and back
  * off what may succeed later. The handler adds environment, logs and metrics around it.
  */
-import { createHash } from 'node:crypto';
 import { type IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import {
@@ -15,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { CloudEvent } from '../events/cloud-event';
+import { messageGroupIdOf } from '../events/message-group';
 import {
   type OutboundEventOrigin,
   type OutboundFailedData,
@@ -373,21 +373,3 @@ export function queueUrlOf(record: Pick<SQSRecord, 'eventSourceARN' | 'awsRegion
     : `https://sqs.${region ?? record.awsRegion}.amazonaws.com`;
   return `${base}/${account}/${name}`;
 }
-
-/** SQS accepts 1..128 printable ASCII characters in a `MessageGroupId`. */
-const GROUP_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-
-/**
- * FIFO group of an outbound event, by the same rule as every event (contracts section 3):
- * `<appId>:<channel>:<identity>` when there is a channel identity, else `<appId>`.
- *
- * @example
- * messageGroupIdOf('01E', 'SMS', '+46700000000'); // '01E:SMS:+46700000000'
- */
-export function messageGroupIdOf(appId: string, channel?: string, identity?: string): string {
-  if (!channel || !identity) return GROUP_ID_PATTERN.test(appId) ? appId : hash(appId);
-  const groupId = `${appId}:${channel}:${identity}`;
-  return GROUP_ID_PATTERN.test(groupId) ? groupId : `${appId}:${channel}:${hash(identity)}`;
-}
-
-const hash = (value: string) => createHash('sha256').update(value).digest('base64url');

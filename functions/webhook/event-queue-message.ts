@@ -1,8 +1,8 @@
 /**
  * A normalized event as an SQS FIFO `SendMessage` (contracts section 3, "SQS attributes").
  */
-import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { messageGroupIdOf } from '../events/message-group';
 import type { ConversationCloudEvent } from './normalize-callback';
 
 export interface EventQueueMessage {
@@ -10,25 +10,6 @@ export interface EventQueueMessage {
   MessageGroupId: string;
   MessageDeduplicationId: string;
   MessageAttributes: Record<string, MessageAttributeValue>;
-}
-
-/** What SQS accepts in a `MessageGroupId`: 1..128 of alphanumerics and ASCII punctuation. */
-const GROUP_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-
-/**
- * The FIFO group: one conversation (app + channel identity) keeps its order; events without a
- * channel identity are ordered per app.
- *
- * @example
- * messageGroupIdOf('01H...', 'WHATSAPP', '46700000000'); // '01H...:WHATSAPP:46700000000'
- */
-export function messageGroupIdOf(appId: string, channel?: string, identity?: string): string {
-  if (!channel || !identity) return appId;
-  const groupId = `${appId}:${channel}:${identity}`;
-  if (GROUP_ID_PATTERN.test(groupId)) return groupId;
-  // An identity SQS would refuse (too long, non-ASCII): a hash keeps the group stable instead
-  // of failing every callback of that contact.
-  return `${appId}:${channel}:${createHash('sha256').update(identity).digest('base64url')}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { messageGroupIdOf } from '../../functions/events/message-group';
 import { signSinchCallback } from '../../functions/sinch/signature';
-import { messageGroupIdOf, toEventQueueMessage } from '../../functions/webhook/event-queue-message';
+import { toEventQueueMessage } from '../../functions/webhook/event-queue-message';
 import { readWebhookConfig } from '../../functions/webhook/webhook-config';
 import {
   decideWebhookRequest,
