@@ -21,8 +21,14 @@ export const WEBHOOK_ROUTES = ['POST /webhooks/{appId}', 'ANY /webhooks/{appId}'
 /** HTTP APIs refuse bodies over 10 MB before invoking anything. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-/** Content types API Gateway passes as text; every other body arrives base64-encoded. */
-function isTextContentType(contentType: string | undefined): boolean {
+/**
+ * Content types API Gateway passes as text; every other body (and one without a content type)
+ * arrives base64-encoded.
+ *
+ * @example
+ * isTextContentType('application/json; charset=utf-8'); // true
+ */
+export function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   return (
