@@ -58,5 +58,5 @@ describe('the webhook under abuse', () => {
     // Not a webhook that rejects everything: every intact signed callback went through.
     expect(report.intact).toBeGreaterThan(10);
     expect(report.accepted).toBeGreaterThanOrEqual(report.intact - report.answered5xx);
-  });
+  }, 180_000);
 });

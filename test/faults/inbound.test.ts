@@ -20,5 +20,5 @@ describe('inbound under SQS faults and Sinch-style retries', () => {
     expect(report.injectedAfterEnqueue).toBeGreaterThan(0);
     expect(report.sinchRetries).toBeGreaterThan(0);
     expect(report.sinchRedeliveries).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });

@@ -21,5 +21,5 @@ describe('outbound under Sinch faults', () => {
     expect(report.tokenExpiries).toBe(1);
     expect(report.tokenRequests).toBeGreaterThanOrEqual(2);
     expect(report.tokenRequests).toBeLessThanOrEqual(6);
-  });
+  }, 180_000);
 });
