@@ -69,19 +69,33 @@ export function redrivePolicy(dlqName: string, maxReceiveCount: number, region =
   });
 }
 
+/**
+ * Fix (4): remembers the deduplication key of every FIFO message that leaves the queue, for the
+ * 5 minutes SQS keeps it, and answers a new send with that key as a duplicate of it.
+ */
+const DEDUPE_MEMORY = `
+function __bridgeDedupeKey(q,a){return q.DeduplicationScope=="queue"?a.MessageDeduplicationId:a.MessageGroupId+"\\u0000"+a.MessageDeduplicationId}
+function __bridgeRemember(q,rec){if(!q.FifoQueue||!rec||!rec.record.attributes.MessageDeduplicationId)return;const m=(q.__bridgeDedupe??=new Map);if(m.size>10000){const now=Date.now();for(const [k,v] of m)if(now-v.at>=3e5)m.delete(k)}m.set(__bridgeDedupeKey(q,rec.record.attributes),{MessageId:rec.record.MessageId,SequenceNumber:rec.record.attributes.SequenceNumber,at:Number(rec.record.attributes.SentTimestamp)})}
+function __bridgeRecall(q,g,d){const m=q.__bridgeDedupe;if(!m)return;const k=__bridgeDedupeKey(q,{MessageGroupId:g,MessageDeduplicationId:d});const v=m.get(k);if(!v)return;if(Date.now()-v.at>=3e5){m.delete(k);return}return{record:{MessageId:v.MessageId,attributes:{SequenceNumber:v.SequenceNumber}}}}
+`;
+
 type LocalAwsSqsModule = { createSqsServer(options: ISqsServerOptions): Promise<Server> };
 let corrected: LocalAwsSqsModule | undefined;
 
 /**
- * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in three ways our tests depend on.
+ * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in four ways our tests and the
+ * local bridge depend on:
  * (1) `ChangeMessageVisibility` increments `ApproximateReceiveCount` (real SQS counts receives
- * only), which would exhaust `MAX_ATTEMPTS` and the redrive early; (2) a FIFO receive returns
- * messages of a message group while another message of that group is still in flight (real SQS
- * locks the group until it is deleted or visible again). Each is a one-expression fix in its
- * single-file bundle, applied here at load time; a changed bundle fails loudly instead of
- * silently testing against the wrong semantics.
- * (3) A long poll that outlasts a short visibility timeout could return the same message twice
- * in one answer; SQS never does.
+ * only), which would exhaust `MAX_ATTEMPTS` and the redrive early;
+ * (2) a FIFO receive returns messages of a message group while another message of that group is
+ * still in flight (real SQS locks the group until it is deleted or visible again);
+ * (3) a long poll that outlasts a short visibility timeout could return the same message twice
+ * in one answer;
+ * (4) a FIFO deduplication id is forgotten once its message is deleted or dead-lettered, where
+ * SQS remembers it for 5 minutes from the send (a Sinch retry after the consumer deleted the
+ * first copy would be delivered again).
+ * Each is a small change to its single-file bundle, applied here at load time; a changed bundle
+ * fails loudly instead of silently testing against the wrong semantics.
  */
 function loadLocalAwsSqs(): LocalAwsSqsModule {
   if (corrected) return corrected;
@@ -89,6 +103,7 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
   const file = require.resolve('local-aws-sqs');
   let source = readFileSync(file, 'utf8');
   const patches: Array<[string, string]> = [
+    ['"use strict";', `"use strict";${DEDUPE_MEMORY}`],
     [
       'let n=Number(t.record.attributes.ApproximateReceiveCount)+1;',
       'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);',
@@ -99,6 +114,18 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
         '!(this.FifoQueue&&S(this,E).some(z=>z!==y&&!z.visible&&' +
         'z.record.attributes.MessageGroupId===y.record.attributes.MessageGroupId&&' +
         '!r.some(q=>q.record.MessageId===z.record.MessageId)))){',
+    ],
+    [
+      'zt=function(t){clearTimeout(S(this,E)[t].tmRetention)',
+      'zt=function(t){__bridgeRemember(this,S(this,E)[t]);clearTimeout(S(this,E)[t].tmRetention)',
+    ],
+    [
+      'm(this,Oe,t=>{let e=S(this,E).findIndex(i=>i.record.MessageId==t);if(e!=-1)return clearT',
+      'm(this,Oe,t=>{let e=S(this,E).findIndex(i=>i.record.MessageId==t);if(e!=-1)return __bridgeRemember(this,S(this,E)[e]),clearT',
+    ],
+    [
+      'm(this,Ye,(t,e)=>this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e));',
+      'm(this,Ye,(t,e)=>(this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e))??__bridgeRecall(this,t,e));',
     ],
   ];
   for (const [from, to] of patches) {

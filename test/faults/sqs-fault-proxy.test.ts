@@ -1,9 +1,4 @@
-import {
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
 import { startSqsFaultProxy } from '../support/faults/sqs-fault-proxy';
@@ -67,35 +62,6 @@ describe('the SQS fault proxy', () => {
       expect(after.counts).toEqual({ calls: 1, before: 0, after: 1 });
     } finally {
       await Promise.all([before.close(), after.close()]);
-    }
-  });
-
-  it('remembers deduplication ids after the message was deleted, as SQS does for 5 minutes', async () => {
-    // Prepare
-    const proxy = await startSqsFaultProxy({
-      target: sqs.endpoint,
-      operations: ['SendMessage'],
-      rate: 0,
-      dedupeAfterDelete: true,
-    });
-    const client = new SQSClient({ region, credentials, endpoint: proxy.endpoint });
-    const direct = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
-    try {
-      // Act
-      const first = await send(client, proxy.endpoint, 'q2.fifo', 'd1');
-      const received = await direct.send(new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl('q2.fifo') }));
-      for (const m of received.Messages ?? []) {
-        await direct.send(
-          new DeleteMessageCommand({ QueueUrl: sqs.queueUrl('q2.fifo'), ReceiptHandle: m.ReceiptHandle! }),
-        );
-      }
-      const again = await send(client, proxy.endpoint, 'q2.fifo', 'd1');
-
-      // Assess
-      expect(again.MessageId).toBe(first.MessageId);
-      expect(await receiveAll(direct, 'q2.fifo')).toEqual([]);
-    } finally {
-      await proxy.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -154,6 +155,41 @@ describe('local SQS never answers one receive with the same message twice', () =
         }),
       );
       expect(got.Messages?.map((m) => m.Body)).toEqual(['once']);
+    } finally {
+      await sqs.close();
+    }
+  });
+});
+
+describe('local SQS remembers FIFO deduplication ids after delete, as SQS does for 5 minutes', () => {
+  it('a resend with the same deduplication id after the first copy was deleted is dropped', async () => {
+    const sqs = await startLocalSqs({ queues: [{ name: 'd.fifo', attributes: { FifoQueue: 'true' } }] });
+    const client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    const QueueUrl = sqs.queueUrl('d.fifo');
+    const send = (body: string, dedupe: string) =>
+      client.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: body,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: dedupe,
+        }),
+      );
+    try {
+      const first = await send('first', 'same');
+      const got = await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+      await client.send(
+        new DeleteMessageCommand({ QueueUrl, ReceiptHandle: got.Messages![0]!.ReceiptHandle! }),
+      );
+
+      const again = await send('retry', 'same');
+      await send('other', 'different');
+
+      expect(again.MessageId).toBe(first.MessageId);
+      const rest = await client.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      expect(rest.Messages?.map((m) => m.Body)).toEqual(['other']);
     } finally {
       await sqs.close();
     }

@@ -60,7 +60,6 @@ export async function startWebhookStand(options: { rate: number; seed: number })
     operations: ['SendMessage'],
     rate: options.rate,
     seed: options.seed,
-    dedupeAfterDelete: true,
     onFault: ({ body }) => {
       faultedBodies.push(body.toString('utf8'));
     },

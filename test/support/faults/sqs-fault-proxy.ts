@@ -20,14 +20,6 @@ export interface SqsFaultProxyOptions {
   seed?: number;
   /** Which failure each injected fault is; default alternates at random between both. */
   modes?: readonly SqsFaultMode[];
-  /**
-   * Answer a FIFO `SendMessage` whose deduplication id was already accepted in the last 5 minutes
-   * with the first answer, without forwarding: what real SQS does even after the first message
-   * was deleted. local-aws-sqs 2.0.2 only deduplicates against messages still in the queue, so a
-   * redelivery after the consumer deleted the original would be a duplicate no real queue makes.
-   * AWS JSON protocol only (what SDK v3 speaks).
-   */
-  dedupeAfterDelete?: boolean;
   /** Told about every injected fault with the request body, so a test can tell which call failed. */
   onFault?: (fault: { operation: string; mode: SqsFaultMode; body: Buffer }) => void;
 }
@@ -67,22 +59,6 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true });
   const faulted = new Set(options.operations);
-  const DEDUPE_WINDOW_MS = 5 * 60_000;
-  const accepted = new Map<string, { answer: Buffer; headers: IncomingMessage['headers']; at: number }>();
-  const dedupeKeyOf = (operation: string, body: Buffer): string | undefined => {
-    if (!options.dedupeAfterDelete || operation !== 'SendMessage') return undefined;
-    try {
-      const input = JSON.parse(body.toString('utf8')) as {
-        QueueUrl?: string;
-        MessageDeduplicationId?: string;
-      };
-      if (!input.MessageDeduplicationId || !input.QueueUrl?.endsWith('.fifo')) return undefined;
-      return `${new URL(input.QueueUrl).pathname}\u0000${input.MessageDeduplicationId}`;
-    } catch {
-      return undefined;
-    }
-  };
-
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -115,17 +91,6 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
         counts.before++;
         return fail();
       }
-      const dedupeKey = dedupeKeyOf(operation, body);
-      const earlier = dedupeKey === undefined ? undefined : accepted.get(dedupeKey);
-      if (earlier && Date.now() - earlier.at < DEDUPE_WINDOW_MS) {
-        // SQS would take the call and drop the message; an `after` fault then loses only the answer.
-        if (mode === 'after') {
-          counts.after++;
-          return fail();
-        }
-        res.writeHead(200, earlier.headers);
-        return void res.end(earlier.answer);
-      }
       const upstream = request(
         {
           host: target.hostname,
@@ -136,14 +101,10 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
           agent,
         },
         (answer) => {
-          // Buffered: SQS answers are small, and the dedupe memory needs the whole answer.
           const parts: Buffer[] = [];
           answer.on('data', (c: Buffer) => parts.push(c));
           answer.on('end', () => {
             const payload = Buffer.concat(parts);
-            if (dedupeKey !== undefined && answer.statusCode === 200 && !accepted.has(dedupeKey)) {
-              accepted.set(dedupeKey, { answer: payload, headers: answer.headers, at: Date.now() });
-            }
             if (mode === 'after') {
               counts.after++;
               return fail();
