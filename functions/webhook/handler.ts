@@ -15,11 +15,9 @@ import { decideWebhookRequest, fromApiGatewayEvent } from './webhook-request';
 import { acceptedResponse, rejectionResponse, type WebhookRejectionKind } from './webhook-response';
 import { createWebhookSecretStore, type WebhookSecretStore } from './webhook-secrets';
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'sinch-webhook' });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'SinchConversationBridge',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'sinch-webhook',
-});
+const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE || 'SinchConversationBridge';
+const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME || 'sinch-webhook';
+const logger = new Logger({ serviceName: SERVICE_NAME });
 
 interface Runtime {
   config: WebhookConfig;
@@ -49,15 +47,29 @@ function getRuntime(): Runtime | { problems: string[] } {
   return runtime;
 }
 
+const counters = new Map<string, Metrics>();
+
 /**
- * One EMF document per count, with its own dimensions: nothing per request is kept on the
- * shared `metrics` object, so concurrent invocations (the local bridge runs many in one
- * process) never mix their dimensions.
+ * One EMF document per count, with its own dimensions: nothing per request is kept on a shared
+ * `Metrics` object, so concurrent invocations (the local bridge runs many in one process) never
+ * mix their dimensions. One single-metric instance per (name, dimension) is built once and
+ * reused: `metrics.singleMetric()` per call built a new `Metrics` each time, which was the
+ * largest cost of the hot path after the SQS call. Dimension values are bounded (event types,
+ * rejection kinds), so the map stays small.
  */
 function count(name: string, dimension?: [string, string]): void {
-  const metric = metrics.singleMetric();
-  if (dimension) metric.addDimension(dimension[0], dimension[1]);
-  metric.addMetric(name, MetricUnit.Count, 1);
+  const key = dimension ? `${name}\u0000${dimension[0]}\u0000${dimension[1]}` : name;
+  let counter = counters.get(key);
+  if (!counter) {
+    counter = new Metrics({
+      namespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      singleMetric: true,
+      ...(dimension ? { defaultDimensions: { [dimension[0]]: dimension[1] } } : {}),
+    });
+    counters.set(key, counter);
+  }
+  counter.addMetric(name, MetricUnit.Count, 1);
 }
 
 function reject(kind: WebhookRejectionKind, keys: Record<string, unknown>) {
