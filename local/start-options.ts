@@ -70,7 +70,9 @@ export function startOptionsFromEnv(
         `${secretsSource} must be {"<appId>": "<secret>"} or {"<appId>": ["<current>", "<previous>"]}`,
       );
     }
-    options.webhookSecrets = parsed.data;
+    // From the validated input, not zod's output: zod builds records by assignment, which drops
+    // an app id such as "__proto__"; Object.fromEntries keeps every key as an own property.
+    options.webhookSecrets = Object.fromEntries(Object.entries(raw as typeof parsed.data));
   }
 
   if (Boolean(env.SINCH_KEY_ID) !== Boolean(env.SINCH_KEY_SECRET)) {
