@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { WEBHOOK_TRIGGERS } from '../functions/sinch/webhooks-api';
 
 /** Sinch Conversation API regions: an app lives in exactly one of them. */
 export const SINCH_REGIONS = ['eu', 'us', 'br'] as const;
@@ -11,31 +12,6 @@ export const DEFAULT_TRIGGERS = [
   'MESSAGE_DELIVERY',
   'EVENT_INBOUND',
   'MESSAGE_SUBMIT',
-] as const;
-
-/** Every trigger the Conversation API accepts on a webhook (UNSPECIFIED_TRIGGER is an error there). */
-export const WEBHOOK_TRIGGERS = [
-  'MESSAGE_DELIVERY',
-  'MESSAGE_SUBMIT',
-  'MESSAGE_INBOUND',
-  'EVENT_DELIVERY',
-  'EVENT_INBOUND',
-  'SMART_CONVERSATIONS',
-  'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
-  'CONVERSATION_START',
-  'CONVERSATION_STOP',
-  'CONVERSATION_DELETE',
-  'CONTACT_CREATE',
-  'CONTACT_DELETE',
-  'CONTACT_MERGE',
-  'CONTACT_UPDATE',
-  'CONTACT_IDENTITIES_DUPLICATION',
-  'UNSUPPORTED',
-  'OPT_IN',
-  'OPT_OUT',
-  'CHANNEL_EVENT',
-  'CAPABILITY',
-  'RECORD_NOTIFICATION',
 ] as const;
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;

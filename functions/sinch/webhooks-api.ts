@@ -7,6 +7,31 @@ import * as z from 'zod/mini';
 import type { SinchClient } from './client';
 import { isSinchError } from './errors';
 
+/** Every trigger the Conversation API accepts on a webhook (UNSPECIFIED_TRIGGER is an error there). */
+export const WEBHOOK_TRIGGERS = [
+  'MESSAGE_DELIVERY',
+  'MESSAGE_SUBMIT',
+  'MESSAGE_INBOUND',
+  'EVENT_DELIVERY',
+  'EVENT_INBOUND',
+  'SMART_CONVERSATIONS',
+  'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
+  'CONVERSATION_START',
+  'CONVERSATION_STOP',
+  'CONVERSATION_DELETE',
+  'CONTACT_CREATE',
+  'CONTACT_DELETE',
+  'CONTACT_MERGE',
+  'CONTACT_UPDATE',
+  'CONTACT_IDENTITIES_DUPLICATION',
+  'UNSUPPORTED',
+  'OPT_IN',
+  'OPT_OUT',
+  'CHANNEL_EVENT',
+  'CAPABILITY',
+  'RECORD_NOTIFICATION',
+] as const;
+
 /** A webhook as the Conversation API returns it (fields we do not use pass through unchecked). */
 export const SinchWebhookSchema = z.looseObject({
   id: z.string().check(z.minLength(1)),

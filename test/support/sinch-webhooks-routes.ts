@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WEBHOOK_TRIGGERS } from '../../functions/sinch/webhooks-api';
 import type { ExtraRoute } from './sinch-double';
 
 export interface StoredWebhook {
@@ -36,29 +37,7 @@ export interface SinchWebhooksRoutes {
 }
 
 const MAX_PER_APP = 5;
-const KNOWN_TRIGGERS = new Set([
-  'MESSAGE_DELIVERY',
-  'MESSAGE_SUBMIT',
-  'MESSAGE_INBOUND',
-  'EVENT_DELIVERY',
-  'EVENT_INBOUND',
-  'SMART_CONVERSATIONS',
-  'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
-  'CONVERSATION_START',
-  'CONVERSATION_STOP',
-  'CONVERSATION_DELETE',
-  'CONTACT_CREATE',
-  'CONTACT_DELETE',
-  'CONTACT_MERGE',
-  'CONTACT_UPDATE',
-  'CONTACT_IDENTITIES_DUPLICATION',
-  'UNSUPPORTED',
-  'OPT_IN',
-  'OPT_OUT',
-  'CHANNEL_EVENT',
-  'CAPABILITY',
-  'RECORD_NOTIFICATION',
-]);
+const KNOWN_TRIGGERS = new Set<string>(WEBHOOK_TRIGGERS);
 
 function webhookId(): string {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
