@@ -125,20 +125,6 @@ export function messagesToDelete(messages: Message[], response: SQSBatchResponse
 }
 
 /**
- * One entry per message, the latest receive winning. Real SQS never returns a message twice in
- * one receive, but local-aws-sqs does when a long poll outlives a short visibility timeout; the
- * latest receipt handle is the one that can still delete it.
- */
-function latestReceiveOfEach(messages: Message[]): Message[] {
-  const byId = new Map<string | undefined, Message>();
-  for (const m of messages) {
-    byId.delete(m.MessageId);
-    byId.set(m.MessageId, m);
-  }
-  return [...byId.values()];
-}
-
-/**
  * Starts polling `queueUrl` and invoking `handler` with batches, like an SQS event source
  * mapping with `ReportBatchItemFailures`: successes are deleted, listed failures stay in flight
  * until their visibility timeout (or the visibility the handler set) expires, a throwing handler
@@ -173,8 +159,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       // stop() lets the current receive and invocation finish (checked once a second by the library).
       pollingCompleteWaitTimeMs: fn.timeoutMs ?? 30_000,
       strictReturn: true,
-      handleMessageBatch: async (received) => {
-        const messages = latestReceiveOfEach(received);
+      handleMessageBatch: async (messages) => {
         const run = (async () => {
           const region = (await sqs.config.region()) ?? 'us-east-1';
           const event = toSqsEvent(messages, queueArnOf(options.queueUrl, region), region);
