@@ -189,23 +189,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
           : {}),
       }),
     );
-    await options.sqs.send(
-      new SendMessageCommand({ QueueUrl: options.eventsQueueUrl, ...failedMessage(data, record) }),
-    );
-  }
-
-  function failedMessage(data: OutboundFailedData, record: SQSRecord) {
-    const event = toOutboundFailedEvent(options.origin, record.messageId, data);
-    const attributes: Record<string, MessageAttributeValue> = {
-      type: { DataType: 'String', StringValue: event.type },
-    };
-    if (data.appId) attributes.appId = { DataType: 'String', StringValue: data.appId };
-    return {
-      MessageBody: JSON.stringify(event),
-      MessageGroupId: messageGroupIdOf(data.appId ?? 'unknown'),
-      MessageDeduplicationId: event.id,
-      MessageAttributes: attributes,
-    };
+    await publish(toOutboundFailedEvent(options.origin, record.messageId, data), data.appId);
   }
 
   async function processRecord(record: SQSRecord): Promise<{ result: RecordResult; report: SendReport }> {
