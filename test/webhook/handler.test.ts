@@ -2,7 +2,7 @@
  * The real webhook handler against a local-aws-sqs FIFO queue and a Secrets Manager double,
  * both on loopback, configured only through the environment (as in Lambda).
  */
-import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signSinchCallback } from '../../functions/sinch/signature';
@@ -11,6 +11,7 @@ import { type SecretsManagerDouble, startSecretsManagerDouble } from '../../loca
 import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
 import { apiGatewayEvent } from '../support/apigw';
 import { callbacks, TEST_APP_ID, TEST_PROJECT_ID } from '../support/callbacks';
+import { drainQueue } from '../support/sqs-drain';
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -55,28 +56,7 @@ function signedRequest(
 }
 
 /** Receives (and deletes) everything on the events queue. */
-async function drain(): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await consumer.send(
-      new ReceiveMessageCommand({
-        QueueUrl: sqs.queueUrl(QUEUE),
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-        AttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return all;
-    for (const m of Messages) {
-      all.push(m);
-      await consumer.send(
-        new DeleteMessageCommand({ QueueUrl: sqs.queueUrl(QUEUE), ReceiptHandle: m.ReceiptHandle! }),
-      );
-    }
-  }
-}
+const drain = () => drainQueue(consumer, sqs.queueUrl(QUEUE));
 
 function metricsNamed(name: string): Record<string, unknown>[] {
   return output.filter((line) => {

@@ -1,14 +1,8 @@
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalBridge } from '../../../local/bridge';
 import { seededRandom } from '../../support/faults/seeded-random';
 import { answers, type SinchAnswer, startSinchDouble } from '../../support/sinch-double';
+import { drainQueue } from '../../support/sqs-drain';
 
 /** Counts of one outbound run. `unresolved`, `unexplainedDuplicates` and `violations` must be empty. */
 export interface OutboundReport {
@@ -34,29 +28,6 @@ export interface OutboundReport {
 const APP_ID = '01HFAULTOUTBOUNDAPP0000000';
 const COMMANDS_PER_GROUP = 20;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Receives and deletes everything on a queue. */
-async function drain(sqs: SQSClient, QueueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (let empty = 0; empty < 2; ) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
-    );
-    if (Messages.length === 0) {
-      empty++;
-      continue;
-    }
-    empty = 0;
-    all.push(...Messages);
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl,
-        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-  }
-  return all;
-}
 
 async function inQueue(sqs: SQSClient, QueueUrl: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(
@@ -162,8 +133,8 @@ export async function runOutboundScenario(options: {
       if ((await inQueue(sqs, bridge.queueUrls.outbound)) === 0 || Date.now() > deadline) break;
       await sleep(100);
     }
-    const events = await drain(sqs, bridge.queueUrls.events);
-    const dlq = await drain(sqs, bridge.queueUrls.outboundDlq);
+    const events = await drainQueue(sqs, bridge.queueUrls.events, { emptyPolls: 2 });
+    const dlq = await drainQueue(sqs, bridge.queueUrls.outboundDlq, { emptyPolls: 2 });
 
     const violations: string[] = [];
     const acceptedEvents = new Map<string, number>();

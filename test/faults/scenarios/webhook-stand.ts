@@ -1,15 +1,11 @@
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { type LocalApiGateway, startApiGatewayServer } from '../../../local/api-gateway';
 import { startSecretsManagerDouble } from '../../../local/aws/secrets-manager-double';
 import { startLocalSqs } from '../../../local/aws/sqs-server';
 import type { LambdaHandler } from '../../../local/lambda-context';
 import { startSqsFaultProxy } from '../../support/faults/sqs-fault-proxy';
+import { drainQueue } from '../../support/sqs-drain';
 
 export const REGION = 'us-east-1';
 export const PROJECT_ID = 'fault-project';
@@ -103,32 +99,7 @@ export async function startWebhookStand(options: { rate: number; seed: number })
     handlerErrors: () => handlerErrors,
     sqs,
     eventsQueueUrl,
-    async drainEvents() {
-      const all: Message[] = [];
-      for (let empty = 0; empty < 2; ) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: eventsQueueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            MessageSystemAttributeNames: ['All'],
-          }),
-        );
-        if (Messages.length === 0) {
-          empty++;
-          continue;
-        }
-        empty = 0;
-        all.push(...Messages);
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: eventsQueueUrl,
-            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-          }),
-        );
-      }
-      return all;
-    },
+    drainEvents: () => drainQueue(sqs, eventsQueueUrl, { emptyPolls: 2 }),
     async close() {
       sqs.destroy();
       await api.close();
