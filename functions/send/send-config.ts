@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { parseEnvironment } from '../environment';
 import { conversationApiUrl } from '../sinch/client';
 import { DEFAULT_AUTH_URL } from '../sinch/oauth';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
@@ -61,12 +62,8 @@ export type SendConfigResult = { ok: true; config: SendConfig } | { ok: false; p
  * if (!read.ok) throw new Error(`bad environment: ${read.problems.join('; ')}`);
  */
 export function readSendConfig(env: Readonly<Record<string, string | undefined>>): SendConfigResult {
-  // Empty variables count as unset, so `FOO=` in a .env file means "use the default".
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = SendEnvSchema.safeParse(defined, { error: en().localeError });
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
-  }
+  const parsed = parseEnvironment(SendEnvSchema, env, { localeError: en().localeError });
+  if (!parsed.ok) return parsed;
   const e = parsed.data;
   return {
     ok: true,

@@ -3,6 +3,7 @@
  * read and checked once per container.
  */
 import * as z from 'zod/mini';
+import { parseEnvironment } from '../environment';
 import { DEFAULT_TOLERANCE_SECONDS } from '../sinch/signature';
 
 const seconds = (fallback: number) =>
@@ -40,16 +41,8 @@ export type WebhookConfigResult =
  * if (!read.ok) logger.error('bad environment', { problems: read.problems });
  */
 export function readWebhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfigResult {
-  // Empty variables count as unset, so `FOO=` in a .env file means "use the default".
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = WebhookEnvSchema.safeParse(defined);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      kind: 'misconfigured',
-      problems: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    };
-  }
+  const parsed = parseEnvironment(WebhookEnvSchema, env);
+  if (!parsed.ok) return { ok: false, kind: 'misconfigured', problems: parsed.problems };
   const e = parsed.data;
   return {
     ok: true,
