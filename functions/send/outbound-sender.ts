@@ -22,6 +22,7 @@ import {
   toOutboundAcceptedEvent,
   toOutboundFailedEvent,
 } from '../events/outbound-events';
+import { toSqsMessageBody, toSqsSafeAttributeValue } from '../events/sqs-message-body';
 import type { SendMessageRequest, SendMessageResponse } from '../sinch/messages';
 import { type RetryPolicy, retryVisibilitySeconds } from './backoff';
 import {
@@ -148,11 +149,11 @@ export function createOutboundSender(options: OutboundSenderOptions) {
       type: { DataType: 'String', StringValue: event.type },
     };
     if (appId) attributes.appId = { DataType: 'String', StringValue: appId };
-    if (channel) attributes.channel = { DataType: 'String', StringValue: channel };
+    if (channel) attributes.channel = { DataType: 'String', StringValue: toSqsSafeAttributeValue(channel) };
     await options.sqs.send(
       new SendMessageCommand({
         QueueUrl: options.eventsQueueUrl,
-        MessageBody: JSON.stringify(event),
+        MessageBody: toSqsMessageBody(event),
         MessageGroupId: messageGroupIdOf(appId ?? 'unknown', channel, identity),
         MessageDeduplicationId: event.id,
         MessageAttributes: attributes,
@@ -164,7 +165,10 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     const attributes: Record<string, MessageAttributeValue> = {
       errorKind: { DataType: 'String', StringValue: data.error.kind },
       errorReason: { DataType: 'String', StringValue: reason },
-      errorMessage: { DataType: 'String', StringValue: data.error.message.slice(0, 1024) || '-' },
+      errorMessage: {
+        DataType: 'String',
+        StringValue: toSqsSafeAttributeValue(data.error.message.slice(0, 1024)) || '-',
+      },
       receiveCount: { DataType: 'Number', StringValue: record.attributes.ApproximateReceiveCount ?? '1' },
       sourceMessageId: { DataType: 'String', StringValue: record.messageId },
     };

@@ -3,6 +3,7 @@
  */
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { messageGroupIdOf } from '../events/message-group';
+import { toSqsMessageBody, toSqsSafeAttributeValue } from '../events/sqs-message-body';
 import type { ConversationCloudEvent } from './normalize-callback';
 
 export interface EventQueueMessage {
@@ -22,9 +23,10 @@ export function toEventQueueMessage(event: ConversationCloudEvent): EventQueueMe
     type: { DataType: 'String', StringValue: event.type },
     appId: { DataType: 'String', StringValue: appId },
   };
-  if (channel) attributes.channel = { DataType: 'String', StringValue: channel };
+  if (channel) attributes.channel = { DataType: 'String', StringValue: toSqsSafeAttributeValue(channel) };
   return {
-    MessageBody: JSON.stringify(event),
+    // Characters SQS refuses (U+FFFE, U+FFFF...) travel as JSON escapes: `payload` parses back unchanged.
+    MessageBody: toSqsMessageBody(event),
     MessageGroupId: messageGroupIdOf(appId, channel, identity),
     MessageDeduplicationId: event.id,
     MessageAttributes: attributes,

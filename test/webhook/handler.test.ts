@@ -10,7 +10,7 @@ import { normalizeCallback } from '../../functions/webhook/normalize-callback';
 import { type SecretsManagerDouble, startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
 import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
 import { apiGatewayEvent } from '../support/apigw';
-import { callbacks, TEST_APP_ID, TEST_PROJECT_ID } from '../support/callbacks';
+import { callbacks, contactMessages, TEST_APP_ID, TEST_PROJECT_ID } from '../support/callbacks';
 import { drainQueue } from '../support/sqs-drain';
 
 type Handler = (
@@ -173,6 +173,23 @@ describe('webhook handler: accepted callbacks', () => {
     expect([rotated.statusCode, contact.statusCode]).toEqual([200, 200]);
     const types = (await drain()).map((m) => m.MessageAttributes?.type?.StringValue).sort();
     expect(types).toEqual(['sinch.conversation.contact_create', 'sinch.conversation.opt_in']);
+  });
+
+  it('a callback carrying U+FFFE, U+FFFF and a lone surrogate escape reaches SQS as a valid body', async () => {
+    // Prepare: the characters SQS refuses raw; Sinch may deliver them (the lone surrogate as \\ud800).
+    const text = 'x\uFFFEy\uFFFFz\uD800';
+    const callback = callbacks.messageInbound({ content: contactMessages.text(text) });
+    // Act
+    const response = await handler(signedRequest(callback), {} as Context);
+    const [message] = await drain();
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const body = message?.Body ?? '';
+    expect(body).not.toMatch(/[\uFFFE\uFFFF]/);
+    // Lone surrogates do not survive a UTF-8 round trip: a well-formed body does.
+    expect(Buffer.from(body, 'utf8').toString('utf8')).toBe(body);
+    const payload = JSON.parse(body).data.payload;
+    expect(payload.message.contact_message.text_message.text).toBe(text);
   });
 
   it('enqueues a signed callback with no known key as sinch.conversation.unrecognized', async () => {
