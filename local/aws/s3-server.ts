@@ -38,7 +38,11 @@ export type S3Operation =
   | 'DeleteObject'
   | 'DeleteObjects'
   | 'ListObjectsV2'
-  | 'HeadBucket';
+  | 'HeadBucket'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload';
 
 /** An injected S3 error (`InternalError` 500 and `SlowDown` 503 are what S3 sends when unwell). */
 export interface S3Fault {
@@ -78,6 +82,18 @@ const MAX_DELETE_KEYS = 1000;
 const MAX_PRESIGN_SECONDS = 604_800;
 const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 const ENCRYPTIONS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
+/** S3's multipart limits: every part but the last at least 5 MiB, part numbers 1..10,000. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_PART_NUMBER = 10_000;
+
+/** A multipart upload between CreateMultipartUpload and Complete/Abort. */
+interface PendingUpload {
+  bucket: string;
+  key: string;
+  /** The object's attributes, given at creation (its body is the parts). */
+  template: StoredObject;
+  parts: Map<number, { body: Buffer; etag: string }>;
+}
 
 class S3Error extends Error {
   constructor(
@@ -93,7 +109,8 @@ class S3Error extends Error {
  * Starts an in-memory S3 on loopback for the AWS SDK v3 with `forcePathStyle: true`: PutObject
  * (plain or `aws-chunked` bodies, Content-MD5 and CRC32 checksums checked), CopyObject, GetObject
  * (one byte range), HeadObject, DeleteObject, DeleteObjects, ListObjectsV2 (prefix, delimiter,
- * continuation), HeadBucket, and pre-signed GET URLs. Every request's SigV4 signature is checked
+ * continuation), HeadBucket, multipart uploads (Create, UploadPart, Complete with S3's part-size
+ * and part-order rules, Abort), and pre-signed GET URLs. Every request's SigV4 signature is checked
  * (header or query), as are the payload hash, the clock skew and a pre-signed URL's expiry.
  *
  * @example
@@ -106,6 +123,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   const credentials = options.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' };
   const buckets = new Map<string, Map<string, StoredObject>>();
   for (const name of options.buckets ?? []) buckets.set(name, new Map());
+  const uploads = new Map<string, PendingUpload>();
   let fault = options.fault;
 
   const server: Server = createServer((req, res) => {
@@ -256,7 +274,99 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       case 'ListObjectsV2':
         res.writeHead(200, { ...common, 'content-type': 'application/xml' });
         return void res.end(listObjectsV2(bucketName, objects, url.searchParams));
+      case 'CreateMultipartUpload': {
+        const uploadId = randomBytes(24).toString('base64url');
+        uploads.set(uploadId, {
+          bucket: bucketName,
+          key: key!,
+          template: storedFrom(req, Buffer.alloc(0)),
+          parts: new Map(),
+        });
+        res.writeHead(200, { ...common, 'content-type': 'application/xml' });
+        return void res.end(
+          xml(
+            'InitiateMultipartUploadResult',
+            `<Bucket>${escapeXml(bucketName)}</Bucket><Key>${escapeXml(key!)}</Key><UploadId>${uploadId}</UploadId>`,
+          ),
+        );
+      }
+      case 'UploadPart': {
+        const upload = pendingUpload(bucketName, key!, url.searchParams);
+        const partNumber = Number(url.searchParams.get('partNumber'));
+        if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER)
+          throw new S3Error(
+            400,
+            'InvalidArgument',
+            'Part number must be an integer between 1 and 10000, inclusive',
+          );
+        requireChecksum(req, body, false);
+        const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+        upload.parts.set(partNumber, { body, etag });
+        res.writeHead(200, { ...common, etag });
+        return void res.end();
+      }
+      case 'CompleteMultipartUpload': {
+        const uploadId = url.searchParams.get('uploadId')!;
+        const upload = pendingUpload(bucketName, key!, url.searchParams);
+        const listed = [...body.toString('utf8').matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
+          partNumber: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1]!)?.[1]),
+          etag: unescapeXml(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1]!)?.[1] ?? ''),
+        }));
+        if (listed.length === 0)
+          throw new S3Error(400, 'MalformedXML', 'The XML you provided was not well-formed');
+        const chosen: Buffer[] = [];
+        const digests: Buffer[] = [];
+        if (listed.some((part, index) => index > 0 && part.partNumber <= listed[index - 1]!.partNumber))
+          throw new S3Error(400, 'InvalidPartOrder', 'The list of parts was not in ascending order.');
+        listed.forEach((part, index) => {
+          const stored = upload.parts.get(part.partNumber);
+          const unquoted = (etag: string) => etag.replace(/^"|"$/g, '');
+          if (!stored || unquoted(stored.etag) !== unquoted(part.etag))
+            throw new S3Error(400, 'InvalidPart', 'One or more of the specified parts could not be found.');
+          if (index < listed.length - 1 && stored.body.length < MIN_PART_BYTES)
+            throw new S3Error(
+              400,
+              'EntityTooSmall',
+              'Your proposed upload is smaller than the minimum allowed object size.',
+            );
+          chosen.push(stored.body);
+          digests.push(Buffer.from(unquoted(stored.etag), 'hex'));
+        });
+        const etag = `"${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${listed.length}"`;
+        const object: StoredObject = {
+          ...upload.template,
+          body: Buffer.concat(chosen),
+          etag,
+          lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),
+        };
+        objects.set(key!, object);
+        uploads.delete(uploadId);
+        res.writeHead(200, { ...common, 'content-type': 'application/xml', ...encryptionHeaders(object) });
+        return void res.end(
+          xml(
+            'CompleteMultipartUploadResult',
+            `<Location>${escapeXml(`/${bucketName}/${key}`)}</Location><Bucket>${escapeXml(bucketName)}</Bucket><Key>${escapeXml(key!)}</Key><ETag>${escapeXml(etag)}</ETag>`,
+          ),
+        );
+      }
+      case 'AbortMultipartUpload':
+        pendingUpload(bucketName, key!, url.searchParams);
+        uploads.delete(url.searchParams.get('uploadId')!);
+        res.writeHead(204, common);
+        return void res.end();
     }
+  }
+
+  /** The pending upload a request names, or NoSuchUpload as S3 answers. */
+  function pendingUpload(bucket: string, key: string, query: URLSearchParams): PendingUpload {
+    const upload = uploads.get(query.get('uploadId') ?? '');
+    if (!upload || upload.bucket !== bucket || upload.key !== key)
+      throw new S3Error(
+        404,
+        'NoSuchUpload',
+        'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+      );
+    return upload;
   }
 
   /** Verifies the SigV4 signature (header or pre-signed query); returns the decoded payload. */
@@ -404,6 +514,14 @@ function operationOf(method: string, url: URL, key: string | undefined, req: Inc
     if (method === 'GET' && q.get('list-type') === '2') return 'ListObjectsV2';
     if (method === 'POST' && q.has('delete')) return 'DeleteObjects';
     if (method === 'HEAD' && subresources.length === 0) return 'HeadBucket';
+  } else if (method === 'POST' && subresources.length === 1 && q.has('uploads')) {
+    return 'CreateMultipartUpload';
+  } else if (method === 'PUT' && q.has('uploadId') && q.has('partNumber') && subresources.length === 2) {
+    return 'UploadPart';
+  } else if (method === 'POST' && q.has('uploadId') && subresources.length === 1) {
+    return 'CompleteMultipartUpload';
+  } else if (method === 'DELETE' && q.has('uploadId') && subresources.length === 1) {
+    return 'AbortMultipartUpload';
   } else if (
     subresources.length === 0 ||
     (method === 'GET' && subresources.every((s) => s.startsWith('response-')))
