@@ -1,20 +1,55 @@
 /**
- * The outbound command (contracts section 4): what producers put on the outbound queue, its
+ * The outbound command (docs/commands.md): what producers put on the outbound queue, its
  * validation, and its mapping to a Conversation API `messages:send` request. This schema is the
  * one source of `schemas/outbound-command.v1.json`.
+ *
+ * Validation follows Sinch's own models (`../sinch/app-message.ts`), so a command Sinch would
+ * refuse with 400 (a template without version, a ttl out of range, a lower-case or inbound-only
+ * channel, an unknown channel property, a malformed raw message) fails here, before any call,
+ * as `invalid_command` with a reason.
  */
 // zod/mini: classic zod's import-time setup would add ~450 KB to the send bundle.
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { parseQueueAddress } from '../sinch/channels';
-import { AppMessageSchema, type SendMessageRequest } from '../sinch/messages';
+import {
+  AppMessageSchema,
+  ChannelPropertiesSchema,
+  INBOUND_ONLY_CHANNELS,
+  isValidTtlSeconds,
+  MESSAGE_CONTENT_TYPES,
+  METADATA_UPDATE_STRATEGIES,
+  SEND_CHANNELS,
+  TTL_MAX_SECONDS,
+  TTL_MIN_SECONDS,
+  WHATSAPP_LANGUAGE_CODE,
+} from '../sinch/app-message';
+import { parseQueueAddress, subchannelOf } from '../sinch/channels';
+import type { SendMessageRequest } from '../sinch/messages';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
   schema.check(z.describe(description));
 
+/** Why a channel is not one the send API takes (lower case, inbound-only, unknown). */
+function channelProblem(channel: unknown): string {
+  const text = String(channel);
+  const upper = text.toUpperCase();
+  return (
+    INBOUND_ONLY_CHANNELS[upper] ??
+    ((SEND_CHANNELS as readonly string[]).includes(upper)
+      ? `channel names are upper case: "${upper}", not "${text}"`
+      : `"${text}" is not a channel of the send API (one of ${SEND_CHANNELS.join(', ')})`)
+  );
+}
+
+/** A channel of Sinch's send API (`ConversationChannel`). */
+export const CommandChannelSchema = described(
+  z.enum(SEND_CHANNELS, { error: (issue) => channelProblem(issue.input) }),
+  "A channel of Sinch's send API, upper case",
+);
+
 export const CommandChannelIdentitySchema = z.strictObject({
-  channel: described(nonEmpty(), 'Sinch channel, e.g. WHATSAPP, SMS'),
+  channel: CommandChannelSchema,
   identity: described(nonEmpty(), 'The recipient on that channel (phone number, PSID, ...)'),
 });
 
@@ -33,12 +68,51 @@ export const CommandMediaSchema = z.strictObject({
   filename: z.optional(nonEmpty()),
 });
 
-export const CommandTemplateSchema = z.strictObject({
-  id: nonEmpty(),
-  version: z.optional(nonEmpty()),
-  languageCode: z.optional(nonEmpty()),
-  parameters: z.optional(z.record(z.string(), z.string())),
-});
+/**
+ * A template: an omni-channel template of Sinch's Template API (`id` + `version`, "latest"
+ * allowed), or, with `channel`, a template of that channel itself, such as a WhatsApp template
+ * Meta approved (`id` is its name, `languageCode` like `en_US` is required, `version` optional).
+ */
+export const CommandTemplateSchema = z
+  .strictObject({
+    id: described(nonEmpty(), 'Omni template id, or the channel template name (WhatsApp: the template name)'),
+    version: described(
+      z.optional(nonEmpty()),
+      'Required for omni templates ("latest" takes the newest); optional with "channel"',
+    ),
+    languageCode: described(
+      z.optional(nonEmpty()),
+      'BCP-47 code; WhatsApp templates need the underscore form, e.g. en_US',
+    ),
+    parameters: z.optional(z.record(z.string(), z.string())),
+    channel: described(
+      z.optional(CommandChannelSchema),
+      'Send a template of this channel (channel_template), e.g. WHATSAPP, instead of an omni template',
+    ),
+  })
+  .check(
+    z.superRefine((template, ctx) => {
+      if (template.channel === undefined && template.version === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'an omni template needs "version" (Sinch refuses it without; "latest" takes the newest)',
+          path: ['version'],
+          input: template,
+        });
+      }
+      if (template.channel === 'WHATSAPP' && !WHATSAPP_LANGUAGE_CODE.test(template.languageCode ?? '')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a WhatsApp template needs "languageCode" in underscore form, e.g. en_US',
+          path: ['languageCode'],
+          input: template,
+        });
+      }
+    }),
+    z.meta({ anyOf: [{ required: ['version'] }, { required: ['channel'] }] }),
+  );
+
+const TTL_STRING = /^(\d{1,12})s$/;
 
 const CONTENT_FIELDS = ['text', 'media', 'template', 'message'] as const;
 
@@ -58,8 +132,11 @@ export const OutboundCommandSchema = z
     media: z.optional(CommandMediaSchema),
     template: z.optional(CommandTemplateSchema),
     message: described(z.optional(AppMessageSchema), 'A raw Conversation API AppMessage, passed through'),
-    channelPriority: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
-    channelProperties: z.optional(z.record(z.string(), z.string())),
+    channelPriority: z.optional(z.array(CommandChannelSchema).check(z.minLength(1))),
+    channelProperties: described(
+      z.optional(ChannelPropertiesSchema),
+      "Sinch's channel properties (SMS_SENDER, MESSENGER_MESSAGE_TAG, ...), values at most 1024 characters",
+    ),
     metadata: z.optional(z.string().check(z.maxLength(1024))),
     conversationMetadata: z.optional(
       z.record(z.string(), z.unknown()).check(
@@ -68,15 +145,36 @@ export const OutboundCommandSchema = z
         }),
       ),
     ),
-    ttl: z.optional(
-      z.union([
-        z.string().check(z.regex(/^\d+s$/, 'a number of seconds like "86400s"')),
-        z.int().check(z.gte(0)),
-      ]),
+    ttl: described(
+      z.optional(
+        z.union([
+          z.string().check(
+            z.regex(TTL_STRING, 'a number of seconds like "86400s"'),
+            z.refine((ttl) => isValidTtlSeconds(Number(TTL_STRING.exec(ttl)?.[1])), {
+              message: `ttl must be from ${TTL_MIN_SECONDS} to ${TTL_MAX_SECONDS} seconds`,
+            }),
+          ),
+          z
+            .int()
+            .check(
+              z.gte(TTL_MIN_SECONDS, `ttl must be at least ${TTL_MIN_SECONDS} seconds`),
+              z.lte(TTL_MAX_SECONDS, `ttl must be at most ${TTL_MAX_SECONDS} seconds`),
+            ),
+        ]),
+      ),
+      `Seconds, ${TTL_MIN_SECONDS} to ${TTL_MAX_SECONDS}: a number or "<n>s"`,
     ),
     priority: z.optional(z.enum(['normal', 'high'])),
     callbackUrl: z.optional(z.url()),
     processingStrategy: z.optional(z.enum(['DEFAULT', 'DISPATCH_ONLY'])),
+    messageContentType: described(
+      z.optional(z.enum(MESSAGE_CONTENT_TYPES)),
+      "Sinch's message_content_type: the consent category, which decides the opt-out list that applies",
+    ),
+    conversationMetadataUpdateStrategy: described(
+      z.optional(z.enum(METADATA_UPDATE_STRATEGIES)),
+      "Sinch's conversation_metadata_update_strategy: how conversationMetadata updates what is stored",
+    ),
   })
   .check(
     z.superRefine((command, ctx) => {
@@ -92,6 +190,12 @@ export const OutboundCommandSchema = z
         const address = parseQueueAddress(command.from);
         if (!address) {
           ctx.addIssue({ code: 'custom', message: 'not a queue address', path: ['from'] });
+        } else if (!(SEND_CHANNELS as readonly string[]).includes(address.channel)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `queue address "${subchannelOf(address.channel)}": ${channelProblem(address.channel)}`,
+            path: ['from'],
+          });
         } else if (command.appId !== undefined && command.appId !== address.appId) {
           ctx.addIssue({ code: 'custom', message: 'appId differs from the app of "from"', path: ['appId'] });
         }
@@ -102,6 +206,17 @@ export const OutboundCommandSchema = z
           path: ['appId'],
         });
       }
+      const templateChannel = command.template?.channel;
+      if (templateChannel !== undefined) {
+        const reachable = channelsOf(command);
+        if (reachable && !reachable.includes(templateChannel)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `a ${templateChannel} template cannot be sent on ${reachable.join(', ')}: Sinch would have no omni template for those channels`,
+            path: ['template', 'channel'],
+          });
+        }
+      }
     }),
     // The refinements above, stated for JSON Schema readers (zod cannot derive them).
     z.meta({
@@ -111,6 +226,20 @@ export const OutboundCommandSchema = z
   );
 
 export type OutboundCommand = z.output<typeof OutboundCommandSchema>;
+
+/** The channels a command can be sent on, when it says (priority, `from`, or the identities of `to`). */
+function channelsOf(command: {
+  channelPriority?: string[] | undefined;
+  from?: string | undefined;
+  to: unknown;
+}): string[] | undefined {
+  if (command.channelPriority) return command.channelPriority;
+  const fromChannel = command.from === undefined ? undefined : parseQueueAddress(command.from)?.channel;
+  if (fromChannel) return [fromChannel];
+  const to = command.to as { channel?: string } | Array<{ channel: string }> | { contactId: string };
+  if (Array.isArray(to)) return to.map((entry) => entry.channel);
+  return 'channel' in to && to.channel ? [to.channel] : undefined;
+}
 
 const englishMessages = en().localeError;
 
@@ -137,8 +266,26 @@ export function parseOutboundCommand(body: string): CommandParseResult {
   const parsed = OutboundCommandSchema.safeParse(raw, { error: englishMessages });
   if (parsed.success) return { ok: true, command: parsed.data };
   const issue = parsed.error.issues[0];
-  const path = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  return { ok: false, reason: `${path}${issue?.message ?? 'invalid command'}`, raw };
+  return { ok: false, reason: issue ? describeIssue(issue) : 'invalid command', raw };
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * `path: message` of an issue. For a union (`to`, `ttl`) zod only says "Invalid input": the
+ * reason is the issue of the alternative that got furthest (deepest path), e.g.
+ * `to.channel: channel names are upper case`.
+ */
+function describeIssue(issue: Issue, prefix: PropertyKey[] = []): string {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const furthest = issue.errors
+      .map((branch) => branch[0])
+      .filter((candidate): candidate is Issue => candidate !== undefined)
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (furthest && furthest.path.length > 0) return describeIssue(furthest, [...prefix, ...issue.path]);
+  }
+  const path = [...prefix, ...issue.path];
+  return `${path.length ? `${path.join('.')}: ` : ''}${issue.message}`;
 }
 
 /**
@@ -172,7 +319,7 @@ export function recipientIdentityOf(
 }
 
 /**
- * Maps a valid command to the `messages:send` request (contracts section 4).
+ * Maps a valid command to the `messages:send` request (docs/commands.md, "Mapping").
  *
  * @example
  * toSendMessageRequest({ id: 'order-42', appId: '01E', to: { channel: 'SMS', identity: '+467' }, text: 'Hi' });
@@ -209,6 +356,9 @@ export function toSendMessageRequest(command: OutboundCommand): SendMessageReque
   if (command.priority) request.queue = command.priority === 'high' ? 'HIGH_PRIORITY' : 'NORMAL_PRIORITY';
   if (command.callbackUrl) request.callback_url = command.callbackUrl;
   if (command.processingStrategy) request.processing_strategy = command.processingStrategy;
+  if (command.messageContentType) request.message_content_type = command.messageContentType;
+  if (command.conversationMetadataUpdateStrategy)
+    request.conversation_metadata_update_strategy = command.conversationMetadataUpdateStrategy;
   return request;
 }
 
@@ -225,16 +375,17 @@ function toAppMessage(command: OutboundCommand): Record<string, unknown> {
     };
   }
   if (command.template) {
-    const { id, version, languageCode, parameters } = command.template;
+    const { id, version, languageCode, parameters, channel } = command.template;
+    const reference = {
+      template_id: id,
+      ...(version ? { version } : {}),
+      ...(languageCode ? { language_code: languageCode } : {}),
+      ...(parameters ? { parameters } : {}),
+    };
     return {
-      template_message: {
-        omni_template: {
-          template_id: id,
-          ...(version ? { version } : {}),
-          ...(languageCode ? { language_code: languageCode } : {}),
-          ...(parameters ? { parameters } : {}),
-        },
-      },
+      template_message: channel
+        ? { channel_template: { [channel]: reference } }
+        : { omni_template: reference },
     };
   }
   // The schema guarantees exactly one content field: the raw AppMessage passes through unchanged.

@@ -1,58 +1,34 @@
 /**
- * The shape of `POST /v1/projects/{projectId}/messages:send` as far as this bridge relies on
- * it (sinch-conversation-api.md, "messages:send"). Used to type requests and, in tests, to
- * check that every command maps to a request Sinch would accept structurally.
+ * The shape of `POST /v1/projects/{projectId}/messages:send` as this bridge writes it
+ * (Sinch's `SendMessageRequest`). The models of its parts, and their validation, are in
+ * `app-message.ts`; Sinch stand-ins validate whole requests with
+ * `local/sinch/send-message-request.ts`.
  */
-// zod/mini: classic zod's import-time setup would add ~450 KB to the send bundle.
-import * as z from 'zod/mini';
+import type { AppMessage } from './app-message';
 
-export const SINCH_MESSAGE_KINDS = [
-  'text_message',
-  'media_message',
-  'template_message',
-  'choice_message',
-  'card_message',
-  'carousel_message',
-  'location_message',
-  'list_message',
-  'contact_info_message',
-] as const;
+export { SINCH_MESSAGE_KINDS } from './app-message';
 
-const nonEmpty = () => z.string().check(z.minLength(1));
-
-const ChannelIdentitySchema = z.object({ channel: nonEmpty(), identity: nonEmpty() });
-
-/** `message`: exactly one of the message kinds, plus optional decorations. */
-export const AppMessageSchema = z.record(z.string(), z.unknown()).check(
-  z.refine((message) => SINCH_MESSAGE_KINDS.filter((kind) => kind in message).length === 1, {
-    message: `exactly one of ${SINCH_MESSAGE_KINDS.join(', ')}`,
-  }),
-);
-
-export const SendMessageRequestSchema = z.strictObject({
-  app_id: nonEmpty(),
-  recipient: z.union([
-    z.strictObject({ contact_id: nonEmpty() }),
-    z.strictObject({
-      identified_by: z.strictObject({
-        channel_identities: z.array(ChannelIdentitySchema).check(z.minLength(1)),
-      }),
-    }),
-  ]),
-  message: AppMessageSchema,
-  channel_priority_order: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
-  channel_properties: z.optional(z.record(z.string(), z.string())),
-  message_metadata: z.optional(z.string().check(z.maxLength(1024))),
-  conversation_metadata: z.optional(z.record(z.string(), z.unknown())),
-  correlation_id: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-  callback_url: z.optional(nonEmpty()),
-  queue: z.optional(z.enum(['NORMAL_PRIORITY', 'HIGH_PRIORITY'])),
-  ttl: z.optional(z.string().check(z.regex(/^\d+s$/))),
-  processing_strategy: z.optional(z.enum(['DEFAULT', 'DISPATCH_ONLY'])),
-  message_content_type: z.optional(z.string()),
-});
-
-export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
+/** The body of `messages:send`, as `toSendMessageRequest` builds it. */
+export interface SendMessageRequest {
+  app_id: string;
+  recipient:
+    | { contact_id: string }
+    | { identified_by: { channel_identities: Array<{ channel: string; identity: string }> } };
+  message: AppMessage | Record<string, unknown>;
+  channel_priority_order?: string[];
+  channel_properties?: Record<string, string>;
+  message_metadata?: string;
+  conversation_metadata?: Record<string, unknown>;
+  correlation_id?: string;
+  callback_url?: string;
+  queue?: 'NORMAL_PRIORITY' | 'HIGH_PRIORITY';
+  /** `"<n>s"`, n from 3 to 315576000000. */
+  ttl?: string;
+  processing_strategy?: 'DEFAULT' | 'DISPATCH_ONLY';
+  /** The consent category: which opt-out list applies. */
+  message_content_type?: 'CONTENT_UNKNOWN' | 'CONTENT_MARKETING' | 'CONTENT_NOTIFICATION';
+  conversation_metadata_update_strategy?: 'REPLACE' | 'MERGE_PATCH';
+}
 
 /** 200 answer of `messages:send`: the message is queued; delivery comes later as callbacks. */
 export interface SendMessageResponse {

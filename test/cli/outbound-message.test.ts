@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/cli-error';
 import { commandFromFlags, toOutboundQueueMessage, validateCommand } from '../../cli/outbound-message';
 import { maskIdentity } from '../../cli/tail';
+import { SEND_CHANNELS } from '../../functions/sinch/app-message';
 
 /** What SQS accepts as a FIFO group or deduplication id. */
 const SQS_FIFO_ID = /^[\x21-\x7e]{1,128}$/;
@@ -13,7 +14,13 @@ describe('send builds valid outbound commands and FIFO messages', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.tuple(fc.stringMatching(/^[A-Za-z_]{1,12}$/), fc.string({ minLength: 1, maxLength: 40 })),
+          fc.tuple(
+            // Any case of a send API channel: the CLI upper-cases it.
+            fc
+              .tuple(fc.constantFrom(...SEND_CHANNELS), fc.boolean())
+              .map(([channel, lower]) => (lower ? channel.toLowerCase() : channel)),
+            fc.string({ minLength: 1, maxLength: 40 }),
+          ),
           {
             minLength: 1,
             maxLength: 3,

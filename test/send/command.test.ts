@@ -1,11 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseOutboundCommand, toSendMessageRequest } from '../../functions/send/command';
-import { KNOWN_CHANNELS, toQueueAddress } from '../../functions/sinch/channels';
-import { SendMessageRequestSchema, SINCH_MESSAGE_KINDS } from '../../functions/sinch/messages';
+import {
+  CHANNEL_PROPERTY_KEYS,
+  MESSAGE_CONTENT_TYPES,
+  METADATA_UPDATE_STRATEGIES,
+  TTL_MAX_SECONDS,
+} from '../../functions/sinch/app-message';
+import { toQueueAddress } from '../../functions/sinch/channels';
+import { SendMessageRequestSchema } from '../../local/sinch/send-message-request';
+import { appMessageArb, sendChannelArb } from '../support/app-message-arbitraries';
 
 const appIdArb = fc.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/);
-const channelArb = fc.constantFrom(...KNOWN_CHANNELS);
+const channelArb = sendChannelArb;
 const identityArb = fc.stringMatching(/^\+?[0-9]{6,15}$/);
 const channelIdentityArb = fc.record({ channel: channelArb, identity: identityArb });
 const urlArb = fc.webUrl({ validSchemes: ['https'] });
@@ -16,6 +23,9 @@ const toArb = fc.oneof(
   fc.record({ contactId: fc.string({ minLength: 1, maxLength: 40 }) }),
 );
 
+const parametersArb = fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string());
+
+/** Every content form a command accepts. */
 const contentArb = fc.oneof(
   fc.record({ text: fc.string({ minLength: 1, maxLength: 200 }) }),
   fc.record({
@@ -24,25 +34,32 @@ const contentArb = fc.oneof(
       { requiredKeys: ['url'] },
     ),
   }),
+  // Omni template: version required ("latest" or a number).
   fc.record({
     template: fc.record(
       {
         id: fc.string({ minLength: 1, maxLength: 30 }),
-        version: fc.string({ minLength: 1, maxLength: 5 }),
-        languageCode: fc.constantFrom('en-US', 'sv-SE', 'pt-BR'),
-        parameters: fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string()),
+        version: fc.oneof(fc.constant('latest'), fc.integer({ min: 1, max: 99 }).map(String)),
+        languageCode: fc.constantFrom('en-US', 'sv-SE', 'pt-BR', 'en_US'),
+        parameters: parametersArb,
       },
-      { requiredKeys: ['id'] },
+      { requiredKeys: ['id', 'version'] },
     ),
   }),
+  // WhatsApp template approved by Meta: its name, an underscore language code, version optional.
   fc.record({
-    message: fc
-      .tuple(
-        fc.constantFrom(...SINCH_MESSAGE_KINDS),
-        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue()),
-      )
-      .map(([kind, body]) => ({ [kind]: body })),
+    template: fc.record(
+      {
+        channel: fc.constant('WHATSAPP'),
+        id: fc.stringMatching(/^[a-z0-9_]{1,40}$/),
+        languageCode: fc.constantFrom('en_US', 'sv', 'pt_BR', 'sr_Latn'),
+        version: fc.integer({ min: 1, max: 9 }).map(String),
+        parameters: parametersArb,
+      },
+      { requiredKeys: ['channel', 'id', 'languageCode'] },
+    ),
   }),
+  fc.record({ message: appMessageArb }),
 );
 
 const senderArb = fc.oneof(
@@ -54,18 +71,26 @@ const senderArb = fc.oneof(
 const optionalsArb = fc.record(
   {
     channelPriority: fc.array(channelArb, { minLength: 1, maxLength: 3 }),
-    channelProperties: fc.dictionary(fc.constantFrom('SMS_SENDER', 'WHATSAPP_HEADER'), fc.string()),
+    channelProperties: fc.dictionary(
+      fc.constantFrom(...CHANNEL_PROPERTY_KEYS),
+      fc.string({ maxLength: 1024 }),
+      {
+        maxKeys: 3,
+      },
+    ),
     metadata: fc.string({ maxLength: 1024 }),
     conversationMetadata: fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), {
       maxKeys: 5,
     }),
     ttl: fc.oneof(
-      fc.nat(),
-      fc.nat().map((n) => `${n}s`),
+      fc.integer({ min: 3, max: TTL_MAX_SECONDS }),
+      fc.integer({ min: 3, max: TTL_MAX_SECONDS }).map((n) => `${n}s`),
     ),
     priority: fc.constantFrom('normal', 'high'),
     callbackUrl: urlArb,
     processingStrategy: fc.constantFrom('DEFAULT', 'DISPATCH_ONLY'),
+    messageContentType: fc.constantFrom(...MESSAGE_CONTENT_TYPES),
+    conversationMetadataUpdateStrategy: fc.constantFrom(...METADATA_UPDATE_STRATEGIES),
   },
   { requiredKeys: [] },
 );
@@ -76,16 +101,21 @@ interface RawCommand {
   appId?: string;
   from?: string;
   message?: unknown;
+  template?: { channel?: string; [field: string]: unknown };
   ttl?: number | string;
   priority?: string;
+  channelPriority?: string[];
   [field: string]: unknown;
 }
 
 const validCommandArb = fc
   .tuple(fc.string({ minLength: 1, maxLength: 128 }), senderArb, toArb, contentArb, optionalsArb)
-  .map(
-    ([id, sender, to, content, optionals]): RawCommand => ({ id, ...sender, to, ...content, ...optionals }),
-  );
+  .map(([id, sender, to, content, optionals]): RawCommand => {
+    const command: RawCommand = { id, ...sender, to, ...content, ...optionals };
+    // A channel template goes out on its own channel: put it first.
+    if (command.template?.channel) command.channelPriority = [command.template.channel];
+    return command;
+  });
 
 describe('outbound command validation and mapping', () => {
   it('maps every valid command to a request of the Sinch shape', () => {
@@ -128,6 +158,7 @@ describe('outbound command validation and mapping', () => {
     ],
     ['an empty recipient list', (c) => ({ ...c, to: [] })],
     ['a negative ttl', (c) => ({ ...c, ttl: -1 })],
+    ['a ttl below 3 seconds', (c) => ({ ...c, ttl: 2 })],
     ['a ttl that is not seconds', (c) => ({ ...c, ttl: '1 day' })],
     ['an unknown priority', (c) => ({ ...c, priority: 'urgent' })],
     [
@@ -151,6 +182,143 @@ describe('outbound command validation and mapping', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  /** Commands Sinch refuses with 400: each fails early, as invalid_command, with this reason. */
+  const sinchRefusals: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'an omni template without version',
+      { template: { id: 'tpl', languageCode: 'en-US' } },
+      /template\.version: .*version/,
+    ],
+    ['ttl 2', { text: 'hi', ttl: 2 }, /ttl: .*at least 3/],
+    ['ttl "0s"', { text: 'hi', ttl: '0s' }, /ttl: .*from 3 to 315576000000/],
+    ['ttl above 315576000000', { text: 'hi', ttl: 315_576_000_001 }, /ttl: .*at most 315576000000/],
+    [
+      'a lower-case channel in to',
+      { text: 'hi', to: { channel: 'whatsapp', identity: '+46700000000' } },
+      /to\.channel: .*upper case: "WHATSAPP"/,
+    ],
+    [
+      'a lower-case channelPriority',
+      { text: 'hi', channelPriority: ['sms'] },
+      /channelPriority\.0: .*upper case/,
+    ],
+    [
+      'SINCH_CHAT in to',
+      { text: 'hi', to: { channel: 'SINCH_CHAT', identity: 'abc' } },
+      /Sinch Chat .*cannot be sent to/,
+    ],
+    [
+      'a nativechannel queue address',
+      { text: 'hi', appId: undefined, from: '01EAPP@nativechannel.sinchconversation.com' },
+      /from: queue address "nativechannel": Sinch Chat/,
+    ],
+    [
+      'a viber-bot queue address',
+      { text: 'hi', appId: undefined, from: '01EAPP@viber-bot.sinchconversation.com' },
+      /from: queue address "viber-bot": .*VIBERBM/,
+    ],
+    [
+      'an unknown subchannel',
+      { text: 'hi', appId: undefined, from: '01EAPP@pigeon.sinchconversation.com' },
+      /from: .*"PIGEON" is not a channel of the send API/,
+    ],
+    [
+      'an unknown channel property key',
+      { text: 'hi', channelProperties: { WHATSAPP_HEADER: 'x' } },
+      /channelProperties\.WHATSAPP_HEADER: .*not a channel property key/,
+    ],
+    [
+      'a channel property over 1024 characters',
+      { text: 'hi', channelProperties: { SMS_SENDER: 'x'.repeat(1025) } },
+      /channelProperties\.SMS_SENDER: .*1024/,
+    ],
+    [
+      'a card whose choice has no kind',
+      { message: { card_message: { title: 'T', choices: [{ postback_data: 'p' }] } } },
+      /message\.card_message\.choices\.0: a choice: exactly one of/,
+    ],
+    ['a misspelt message kind', { message: { card_mesage: { title: 'T' } } }, /message: .*card_mesage/],
+    [
+      'a list mixing choices and products',
+      {
+        message: {
+          list_message: {
+            title: 'L',
+            sections: [
+              { items: [{ choice: { title: 'a' } }, { product: { id: 'p', marketplace: 'FACEBOOK' } }] },
+            ],
+            message_properties: { catalog_id: 'c' },
+          },
+        },
+      },
+      /same type/,
+    ],
+    [
+      'a contact card without phone numbers',
+      { message: { contact_info_message: { name: { full_name: 'Ada' } } } },
+      /phone_numbers/,
+    ],
+    [
+      'a WhatsApp template with a dashed language code',
+      { template: { channel: 'WHATSAPP', id: 'order_update', languageCode: 'en-US' } },
+      /template\.languageCode: .*en_US/,
+    ],
+    [
+      'a WhatsApp template sent on SMS only',
+      {
+        template: { channel: 'WHATSAPP', id: 'order_update', languageCode: 'en_US' },
+        to: { channel: 'SMS', identity: '+46700000000' },
+      },
+      /template\.channel: a WHATSAPP template cannot be sent on SMS/,
+    ],
+    ['an unknown messageContentType', { text: 'hi', messageContentType: 'MARKETING' }, /messageContentType/],
+    [
+      'an unknown conversationMetadataUpdateStrategy',
+      { text: 'hi', conversationMetadataUpdateStrategy: 'MERGE' },
+      /conversationMetadataUpdateStrategy/,
+    ],
+  ];
+
+  it.each(sinchRefusals)('refuses %s early, with the reason', (_label, fields, reason) => {
+    const command = {
+      id: 'c-1',
+      appId: '01EAPP',
+      to: { channel: 'WHATSAPP', identity: '+46700000000' },
+      ...fields,
+    };
+    const parsed = parseOutboundCommand(JSON.stringify(command));
+    expect(parsed.ok ? 'accepted' : parsed.reason).toMatch(reason);
+  });
+
+  it('maps a WhatsApp template to channel_template, and the consent fields to Sinch names', () => {
+    const parsed = parseOutboundCommand(
+      JSON.stringify({
+        id: 'w',
+        from: '01EAPP@whatsapp.sinchconversation.com',
+        to: { channel: 'WHATSAPP', identity: '+46700000000' },
+        template: {
+          channel: 'WHATSAPP',
+          id: 'order_update',
+          languageCode: 'en_US',
+          parameters: { '1': 'Ada' },
+        },
+        messageContentType: 'CONTENT_MARKETING',
+        conversationMetadataUpdateStrategy: 'MERGE_PATCH',
+      }),
+    );
+    expect(parsed.ok && toSendMessageRequest(parsed.command)).toMatchObject({
+      message: {
+        template_message: {
+          channel_template: {
+            WHATSAPP: { template_id: 'order_update', language_code: 'en_US', parameters: { '1': 'Ada' } },
+          },
+        },
+      },
+      message_content_type: 'CONTENT_MARKETING',
+      conversation_metadata_update_strategy: 'MERGE_PATCH',
+    });
   });
 
   it('refuses a body that is not JSON', () => {

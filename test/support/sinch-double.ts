@@ -14,7 +14,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SendMessageRequestSchema } from '../../functions/sinch/messages';
+import { sendMessageRequestProblem } from '../../local/sinch/send-message-request';
 
 /** How the double answers one request. */
 export type SinchAnswer =
@@ -213,10 +213,10 @@ export async function startSinchDouble(options: SinchDoubleOptions = {}): Promis
         recorded.outcome = 'rejected';
         return sinchError(res, answer.status, `scripted ${answer.status}`, answer.headers);
       default: {
-        const parsed = SendMessageRequestSchema.safeParse(recorded.json);
-        if (!parsed.success) {
+        const problem = sendMessageRequestProblem(recorded.json);
+        if (problem) {
           recorded.outcome = 'rejected';
-          return sinchError(res, 400, `invalid request: ${parsed.error.issues[0]?.message ?? 'bad body'}`);
+          return sinchError(res, 400, `invalid request: ${problem}`);
         }
         recorded.messageId = ulidLike();
         if (answer.kind === 'drop') {
