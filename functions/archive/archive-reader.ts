@@ -3,10 +3,11 @@
  * deduplicated by event id, ordered as they went on the events queue within each group.
  * Used by replay and erase; Lambda-free.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+
 import { gunzipSync } from 'node:zlib';
-import { type ArchiveRecord, parseArchiveLines } from './archive-record';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { dayPrefix, daysCovering, EVENTS_PREFIX, OBJECT_EXTENSION } from './archive-layout';
+import { type ArchiveRecord, parseArchiveLines } from './archive-record';
 
 /** One archived event, with where it was read from. */
 export interface ArchivedEntry {
@@ -55,29 +56,46 @@ export async function listArchiveObjects(
 ): Promise<string[]> {
   const apps = window.appId ? [window.appId] : await listApps(s3, bucket);
   const keys: string[] = [];
+  const wanted = daysCovering(window.since, window.until);
   for (const app of apps) {
-    for (const day of daysCovering(window.since, window.until)) {
-      keys.push(...(await listKeys(s3, bucket, dayPrefix(app, day))));
-    }
+    // A long window lists the app's day partitions once instead of asking for every day in it.
+    const days =
+      wanted.length <= 7
+        ? wanted
+        : (await listFolders(s3, bucket, `${EVENTS_PREFIX}app=${app}/`))
+            .map((folder) => /^dt=(\d{4}-\d{2}-\d{2})$/.exec(folder)?.[1])
+            .filter((day): day is string => day !== undefined && day >= wanted[0]! && day <= wanted.at(-1)!);
+    for (const day of days) keys.push(...(await listKeys(s3, bucket, dayPrefix(app, day))));
   }
   return keys.filter((key) => key.endsWith(OBJECT_EXTENSION));
 }
 
 /** The apps with an archive: the `app=` partitions under `events/`. */
 export async function listApps(s3: S3Client, bucket: string): Promise<string[]> {
-  const apps: string[] = [];
+  return (await listFolders(s3, bucket, EVENTS_PREFIX))
+    .map((folder) => /^app=(.+)$/.exec(folder)?.[1])
+    .filter((app): app is string => app !== undefined);
+}
+
+/**
+ * The "folders" right under a prefix (S3 common prefixes with `/`), without the prefix and slash.
+ *
+ * @example
+ * await listFolders(s3, 'media-bucket', ''); // ['01H...', ...]
+ */
+export async function listFolders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const folders: string[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: EVENTS_PREFIX, Delimiter: '/', ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
     );
     for (const p of page.CommonPrefixes ?? []) {
-      const match = /^events\/app=([^/]+)\/$/.exec(p.Prefix ?? '');
-      if (match) apps.push(match[1]!);
+      if (p.Prefix) folders.push(p.Prefix.slice(prefix.length, -1));
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return apps;
+  return folders;
 }
 
 /** Every key under a prefix (all pages). */
@@ -85,7 +103,9 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -149,7 +169,10 @@ export async function readArchiveWindow(
  * @example
  * const { entries, duplicates } = dedupeAndOrder(entries);
  */
-export function dedupeAndOrder(input: readonly ArchivedEntry[]): { entries: ArchivedEntry[]; duplicates: number } {
+export function dedupeAndOrder(input: readonly ArchivedEntry[]): {
+  entries: ArchivedEntry[];
+  duplicates: number;
+} {
   const byId = new Map<string, ArchivedEntry>();
   for (const entry of input) {
     const seen = byId.get(entry.record.id);

@@ -48,8 +48,8 @@ export interface LocalDeliveryStream {
 export interface FirehoseFault {
   /** The call fails: e.g. `{ status: 503, code: 'ServiceUnavailableException' }`. */
   error?: { status: number; code: string; message?: string };
-  /** Records (by index in the call) answered with `ServiceUnavailableException` in `RequestResponses`. */
-  failRecord?: (index: number) => boolean;
+  /** Records (by index in the call, and content) answered with `ServiceUnavailableException` in `RequestResponses`. */
+  failRecord?: (index: number, data: Buffer) => boolean;
 }
 
 export interface LocalFirehoseOptions {
@@ -213,7 +213,7 @@ export async function startLocalFirehose(options: LocalFirehoseOptions): Promise
         return error(injected.error.status, injected.error.code, injected.error.message ?? 'Injected fault');
       const receivedAt = new Date();
       const responses = records.map((record, index) => {
-        if (injected?.failRecord?.(index))
+        if (injected?.failRecord?.(index, record))
           return { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' };
         accept(stream, record, receivedAt);
         return { RecordId: randomUUID().replace(/-/g, '') };
