@@ -22,7 +22,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
     id: 'AwsSolutions-APIG4',
     reason:
       'Sinch Conversation API webhooks cannot sign requests with IAM or send a JWT: every request is ' +
-      'authenticated in the function by the Sinch HMAC signature (per-app secret, +-300 s timestamp window); ' +
+      'authenticated in the function by the Sinch HMAC signature (per-app secret, timestamp at most 300 s old and 60 s ahead); ' +
       'unsigned requests get 401 and nothing is enqueued. Stage throttling bounds the cost of probing.',
   },
   webhookSecretRotation: {

@@ -11,8 +11,13 @@ export const TIMESTAMP_HEADER = 'x-sinch-webhook-signature-timestamp';
 export const NONCE_HEADER = 'x-sinch-webhook-signature-nonce';
 export const ALGORITHM_HEADER = 'x-sinch-webhook-signature-algorithm';
 export const SIGNATURE_ALGORITHM = 'HmacSHA256';
-/** Default accepted clock difference between Sinch and us, in seconds. */
+/** Default accepted age of a signed request, in seconds (Sinch's clock behind ours, or a slow delivery). */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
+/**
+ * Largest accepted timestamp ahead of our clock, in seconds. Only clock skew explains a future
+ * timestamp, and a wide future window lets a captured request be replayed for that much longer.
+ */
+export const MAX_FUTURE_SKEW_SECONDS = 60;
 
 /** Why a signature was not accepted. Every kind maps to 401 in the webhook. */
 export type SignatureFailureKind =
@@ -49,8 +54,11 @@ function header(headers: HeaderBag, name: string): string | undefined {
 }
 
 /**
- * Reads and checks the four signature headers and the timestamp window, without any secret.
- * The webhook calls this before it looks up secrets, so garbage never costs a secret fetch.
+ * Reads and checks the signature headers and the timestamp window (at most `toleranceSeconds`
+ * old, at most {@link MAX_FUTURE_SKEW_SECONDS} ahead), without any secret. An absent algorithm
+ * header means HmacSHA256, as Sinch's Node, Python and .NET validators read it (their own test
+ * vectors carry none); a present one must say HmacSHA256. The webhook calls this before it looks
+ * up secrets, so garbage never costs a secret fetch.
  *
  * @example
  * const read = readSignatureHeaders(event.headers, Date.now() / 1000);
@@ -64,13 +72,17 @@ export function readSignatureHeaders(
   const signature = header(headers, SIGNATURE_HEADER)?.trim();
   const nonce = header(headers, NONCE_HEADER)?.trim();
   const timestamp = header(headers, TIMESTAMP_HEADER)?.trim();
-  const algorithm = header(headers, ALGORITHM_HEADER)?.trim();
-  if (!signature || !nonce || !timestamp || !algorithm) return { ok: false, kind: 'missing_signature' };
+  const algorithmHeader = header(headers, ALGORITHM_HEADER);
+  const algorithm = algorithmHeader === undefined ? SIGNATURE_ALGORITHM : algorithmHeader.trim();
+  if (!signature || !nonce || !timestamp) return { ok: false, kind: 'missing_signature' };
   if (algorithm !== SIGNATURE_ALGORITHM) return { ok: false, kind: 'unsupported_algorithm' };
   if (!SIGNATURE_PATTERN.test(signature)) return { ok: false, kind: 'invalid_signature' };
   if (!TIMESTAMP_PATTERN.test(timestamp)) return { ok: false, kind: 'timestamp_out_of_range' };
   const seconds = Number(timestamp);
-  if (Math.abs(nowSeconds - seconds) > toleranceSeconds) return { ok: false, kind: 'timestamp_out_of_range' };
+  const age = nowSeconds - seconds;
+  if (age > toleranceSeconds || -age > Math.min(MAX_FUTURE_SKEW_SECONDS, toleranceSeconds)) {
+    return { ok: false, kind: 'timestamp_out_of_range' };
+  }
   return { ok: true, headers: { signature, nonce, timestamp: seconds, algorithm } };
 }
 
