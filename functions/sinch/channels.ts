@@ -24,22 +24,27 @@ export const KNOWN_CHANNELS = [
   'SINCH_CHAT',
 ] as const;
 
-const SUBCHANNEL_BY_CHANNEL: Readonly<Record<string, string>> = {
-  WHATSAPP: 'whatsapp',
-  SINCH_CHAT: 'nativechannel',
-  MESSENGER: 'facebook',
-  VIBER: 'viber-bot',
-  INSTAGRAM: 'instagram',
-  VIBERBM: 'viber',
-  TELEGRAM: 'telegram',
-  LINE: 'line',
-  RCS: 'rcs',
-  SMS: 'sms',
-};
-
-const CHANNEL_BY_SUBCHANNEL: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(SUBCHANNEL_BY_CHANNEL).map(([channel, sub]) => [sub, channel]),
+// Maps, not object literals: a caller-controlled key such as `constructor` or `__proto__` must
+// not find Object.prototype's members.
+const SUBCHANNEL_BY_CHANNEL: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    WHATSAPP: 'whatsapp',
+    SINCH_CHAT: 'nativechannel',
+    MESSENGER: 'facebook',
+    VIBER: 'viber-bot',
+    INSTAGRAM: 'instagram',
+    VIBERBM: 'viber',
+    TELEGRAM: 'telegram',
+    LINE: 'line',
+    RCS: 'rcs',
+    SMS: 'sms',
+  }),
 );
+
+const CHANNEL_BY_SUBCHANNEL: ReadonlyMap<string, string> = new Map([
+  ...KNOWN_CHANNELS.map((channel) => [channel.toLowerCase(), channel] as const),
+  ...[...SUBCHANNEL_BY_CHANNEL].map(([channel, sub]) => [sub, channel] as const),
+]);
 
 export const QUEUE_ADDRESS_DOMAIN = 'sinchconversation.com';
 
@@ -51,7 +56,7 @@ export const QUEUE_ADDRESS_DOMAIN = 'sinchconversation.com';
  * subchannelOf('KAKAOTALK'); // 'kakaotalk'
  */
 export function subchannelOf(channel: string): string {
-  return SUBCHANNEL_BY_CHANNEL[channel.toUpperCase()] ?? channel.toLowerCase();
+  return SUBCHANNEL_BY_CHANNEL.get(channel.toUpperCase()) ?? channel.toLowerCase();
 }
 
 /**
@@ -65,7 +70,8 @@ export function toQueueAddress(appId: string, channel: string): string {
 }
 
 /**
- * Parses a queue address back into app id and channel, or `undefined` when it is not one.
+ * Parses a queue address back into app id and channel, or `undefined` when it is not one: the
+ * subchannel must be one of the table's or a known channel's lower-cased name.
  *
  * @example
  * parseQueueAddress('01EXAMPLE@facebook.sinchconversation.com'); // { appId: '01EXAMPLE', channel: 'MESSENGER' }
@@ -74,6 +80,6 @@ export function parseQueueAddress(address: string): { appId: string; channel: st
   const match = /^([^@\s]+)@([a-z0-9_-]+)\.sinchconversation\.com$/i.exec(address.trim());
   if (!match) return undefined;
   const appId = match[1]!;
-  const sub = match[2]!.toLowerCase();
-  return { appId, channel: CHANNEL_BY_SUBCHANNEL[sub] ?? sub.toUpperCase() };
+  const channel = CHANNEL_BY_SUBCHANNEL.get(match[2]!.toLowerCase());
+  return channel === undefined ? undefined : { appId, channel };
 }
