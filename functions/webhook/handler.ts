@@ -41,6 +41,18 @@ function getRuntime(): Runtime | { problems: string[] } {
       provider: new SecretsProvider(),
       maxAgeSeconds: config.secretsMaxAgeSeconds,
       unknownAppRefreshSeconds: config.unknownAppRefreshSeconds,
+      maxStaleSeconds: config.secretsMaxStaleSeconds,
+      notify: (notice) => {
+        // App ids and ages only: the store never hands out a secret value here.
+        if (notice.kind === 'malformed_entries') {
+          count('SecretEntriesMalformed');
+          logger.error('webhook secrets have malformed entries: those apps get 401', {
+            appIds: notice.appIds,
+          });
+        } else {
+          logger.warn('Secrets Manager failing: using the last good webhook secret', { ...notice });
+        }
+      },
     }),
     // cacheMiddleware: the SDK otherwise rebuilds and sorts its middleware stack on every send,
     // about half of the client's CPU per SendMessage (measured in docs/benchmarks.md).
@@ -107,6 +119,7 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   }
 
   const { event: normalized, message } = decision;
+  if (decision.staleSecrets) count('StaleSecretsUsed');
   Object.assign(keys, { type: normalized.type, eventId: normalized.id, channel: normalized.data.channel });
   // Message text and phone numbers only at DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG).
   logger.debug('normalized event', { ...keys, event: normalized });

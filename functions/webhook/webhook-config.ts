@@ -19,6 +19,7 @@ const WebhookEnvSchema = z.object({
   SIGNATURE_TOLERANCE_SECONDS: seconds(DEFAULT_TOLERANCE_SECONDS),
   SECRETS_MAX_AGE_SECONDS: seconds(300),
   UNKNOWN_APP_REFRESH_SECONDS: seconds(60),
+  SECRETS_MAX_STALE_SECONDS: seconds(3600),
 });
 
 export interface WebhookConfig {
@@ -29,6 +30,8 @@ export interface WebhookConfig {
   toleranceSeconds: number;
   secretsMaxAgeSeconds: number;
   unknownAppRefreshSeconds: number;
+  /** How long the last good secrets serve while Secrets Manager fails. */
+  secretsMaxStaleSeconds: number;
 }
 
 export type WebhookConfigResult =
@@ -54,6 +57,7 @@ export function readWebhookConfig(env: Readonly<Record<string, string | undefine
       toleranceSeconds: e.SIGNATURE_TOLERANCE_SECONDS,
       secretsMaxAgeSeconds: e.SECRETS_MAX_AGE_SECONDS,
       unknownAppRefreshSeconds: e.UNKNOWN_APP_REFRESH_SECONDS,
+      secretsMaxStaleSeconds: e.SECRETS_MAX_STALE_SECONDS,
     },
   };
 }

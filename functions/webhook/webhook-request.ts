@@ -33,7 +33,14 @@ export interface WebhookSettings {
 }
 
 export type WebhookDecision =
-  | { outcome: 'enqueue'; appId: string; event: ConversationCloudEvent; message: EventQueueMessage }
+  | {
+      outcome: 'enqueue';
+      appId: string;
+      event: ConversationCloudEvent;
+      message: EventQueueMessage;
+      /** Set when the secrets used were the last good ones while Secrets Manager failed. */
+      staleSecrets?: { ageSeconds: number };
+    }
   | {
       outcome: 'reject';
       kind: WebhookRejectionKind;
@@ -113,13 +120,23 @@ export async function decideWebhookRequest(
   if (!lookup.ok) return { outcome: 'reject', kind: lookup.kind, appId, cause: lookup.cause };
   if (lookup.secrets.length === 0) return { outcome: 'reject', kind: 'unknown_app', appId };
 
-  const verified = verifySinchSignature({
-    headers: request.headers,
-    body: request.body,
-    secrets: lookup.secrets,
-    nowSeconds,
-    toleranceSeconds: settings.toleranceSeconds,
-  });
+  const verify = (secrets: readonly string[]) =>
+    verifySinchSignature({
+      headers: request.headers,
+      body: request.body,
+      secrets,
+      nowSeconds,
+      toleranceSeconds: settings.toleranceSeconds,
+    });
+  let verified = verify(lookup.secrets);
+  if (!verified.ok && verified.kind === 'invalid_signature' && deps.secrets.refreshedSecretsFor) {
+    // A warm container may hold secrets from before a rotation: fetch once more (rate-limited,
+    // shared with the unknown-app refresh) before answering 401.
+    const again = await deps.secrets.refreshedSecretsFor(appId);
+    if (again?.ok && again.secrets.join('\u0000') !== lookup.secrets.join('\u0000')) {
+      verified = verify(again.secrets);
+    }
+  }
   if (!verified.ok) return { outcome: 'reject', kind: verified.kind, appId };
 
   const callback = parseObject(request.body);
@@ -138,5 +155,11 @@ export async function decideWebhookRequest(
     rawBody: request.body,
     receivedAt: new Date(request.receivedAt).toISOString(),
   });
-  return { outcome: 'enqueue', appId, event, message: toEventQueueMessage(event) };
+  return {
+    outcome: 'enqueue',
+    appId,
+    event,
+    message: toEventQueueMessage(event),
+    ...(lookup.stale ? { staleSecrets: lookup.stale } : {}),
+  };
 }

@@ -386,6 +386,133 @@ describe('webhook handler: secrets refresh and failures', () => {
     }
   });
 
+  it('a secret rotated at Sinch is fetched again (rate-limited) before a 401, warm container', async () => {
+    // Prepare: a warm container that cached the old secrets for five minutes.
+    const fresh = await coldHandler({ UNKNOWN_APP_REFRESH_SECONDS: '60' });
+    expect((await fresh(signedRequest(callbacks.messageInbound()), {} as Context)).statusCode).toBe(200);
+    const before = sm.calls(SECRET_ID);
+    sm.put(SECRET_ID, JSON.stringify({ [TEST_APP_ID]: ['whsec-rotated-77', SECRET], other: 'other-secret' }));
+    // Past the early-refresh interval of the cold start's fetch, within the 5-minute cache.
+    // Only Date is faked: the HTTP calls keep their real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    try {
+      // Act: Sinch signs with the new secret at once.
+      const rotated = await fresh(
+        signedRequest(callbacks.messageInbound(), { secret: 'whsec-rotated-77' }),
+        {} as Context,
+      );
+      // A forger's wrong signatures right after cost no more fetches (shared budget).
+      const forged = [];
+      for (let i = 0; i < 10; i++) {
+        forged.push(
+          (await fresh(signedRequest(callbacks.messageInbound(), { secret: `nope-${i}` }), {} as Context))
+            .statusCode,
+        );
+      }
+      // Assess
+      expect(rotated.statusCode).toBe(200);
+      expect(forged.every((status) => status === 401)).toBe(true);
+      expect(sm.calls(SECRET_ID) - before).toBe(1);
+    } finally {
+      vi.useRealTimers();
+      sm.put(
+        SECRET_ID,
+        JSON.stringify({ [TEST_APP_ID]: [SECRET, 'whsec-previous-11aa'], other: 'other-secret' }),
+      );
+    }
+  });
+
+  it('Secrets Manager failing after the cache aged: the last good secret serves, with a metric and a log', async () => {
+    // Prepare: a warm container whose cache ages at once.
+    const fresh = await coldHandler({ SECRETS_MAX_AGE_SECONDS: '0' });
+    expect((await fresh(signedRequest(callbacks.messageInbound()), {} as Context)).statusCode).toBe(200);
+    await drain();
+    output = [];
+    sm.failing = true;
+    try {
+      // Act
+      const known = await fresh(signedRequest(callbacks.messageDelivery()), {} as Context);
+      const unknown = await fresh(
+        signedRequest(callbacks.messageInbound({ appId: 'NEVERSEEN' }), { appId: 'NEVERSEEN' }),
+        {} as Context,
+      );
+      // Assess
+      expect(known.statusCode).toBe(200);
+      expect(await drain()).toHaveLength(1);
+      expect(unknown.statusCode).toBeGreaterThanOrEqual(500);
+      expect(metricsNamed('StaleSecretsUsed')).toHaveLength(1);
+      const warning = output.find((line) => String(line.message).includes('last good webhook secret'));
+      expect(warning).toMatchObject({ appId: TEST_APP_ID });
+      expect(JSON.stringify(output)).not.toContain(SECRET);
+    } finally {
+      sm.failing = false;
+      delete process.env.SECRETS_MAX_AGE_SECONDS;
+    }
+  });
+
+  it('logs malformed entries of the secret by app id, never their values', async () => {
+    sm.put(
+      SECRET_ID,
+      JSON.stringify({ [TEST_APP_ID]: SECRET, BROKEN: { webhook: 42, leak: 'whsec-leak-5' } }),
+    );
+    try {
+      const fresh = await coldHandler();
+      output = [];
+      expect((await fresh(signedRequest(callbacks.messageInbound()), {} as Context)).statusCode).toBe(200);
+      const line = output.find((entry) => String(entry.message).includes('malformed'));
+      expect(line).toMatchObject({ appIds: ['BROKEN'] });
+      expect(metricsNamed('SecretEntriesMalformed')).toHaveLength(1);
+      expect(JSON.stringify(output)).not.toContain('whsec-leak-5');
+    } finally {
+      sm.put(
+        SECRET_ID,
+        JSON.stringify({ [TEST_APP_ID]: [SECRET, 'whsec-previous-11aa'], other: 'other-secret' }),
+      );
+    }
+  });
+
+  it('a secret that is not JSON answers 500 without quoting it in any log line', async () => {
+    sm.put(SECRET_ID, `{"${TEST_APP_ID}": "whsec-half-typed`);
+    try {
+      const fresh = await coldHandler();
+      output = [];
+      const response = await fresh(signedRequest(callbacks.messageInbound()), {} as Context);
+      expect(response.statusCode).toBe(500);
+      expect(JSON.stringify(output)).not.toContain('whsec-half');
+    } finally {
+      sm.put(
+        SECRET_ID,
+        JSON.stringify({ [TEST_APP_ID]: [SECRET, 'whsec-previous-11aa'], other: 'other-secret' }),
+      );
+    }
+  });
+
+  it("accepts a delivery report signed with the app's overridden-callback-URL secret", async () => {
+    sm.put(
+      SECRET_ID,
+      JSON.stringify({
+        [TEST_APP_ID]: { webhook: [SECRET], callbackUrl: 'whsec-callback-url-3' },
+        other: 'other-secret',
+      }),
+    );
+    try {
+      const fresh = await coldHandler();
+      const viaCallbackUrl = await fresh(
+        signedRequest(callbacks.messageDelivery({ status: 'DELIVERED' }), { secret: 'whsec-callback-url-3' }),
+        {} as Context,
+      );
+      const viaWebhook = await fresh(signedRequest(callbacks.messageInbound()), {} as Context);
+      expect([viaCallbackUrl.statusCode, viaWebhook.statusCode]).toEqual([200, 200]);
+      expect(await drain()).toHaveLength(2);
+    } finally {
+      sm.put(
+        SECRET_ID,
+        JSON.stringify({ [TEST_APP_ID]: [SECRET, 'whsec-previous-11aa'], other: 'other-secret' }),
+      );
+    }
+  });
+
   it('answers 500 when the environment is incomplete', async () => {
     const saved = process.env.EVENTS_QUEUE_URL;
     delete process.env.EVENTS_QUEUE_URL;

@@ -224,6 +224,7 @@ describe('answers and configuration', () => {
         toleranceSeconds: 300,
         secretsMaxAgeSeconds: 300,
         unknownAppRefreshSeconds: 60,
+        secretsMaxStaleSeconds: 3600,
       },
     });
     expect(readWebhookConfig({ ...env, SIGNATURE_TOLERANCE_SECONDS: '60' })).toMatchObject({

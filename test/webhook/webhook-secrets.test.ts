@@ -1,7 +1,11 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createWebhookSecretStore, parseWebhookSecrets } from '../../functions/webhook/webhook-secrets';
+import {
+  createWebhookSecretStore,
+  parseWebhookSecrets,
+  type SecretStoreNotice,
+} from '../../functions/webhook/webhook-secrets';
 import { type SecretsManagerDouble, startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
 
 let sm: SecretsManagerDouble;
@@ -18,8 +22,9 @@ beforeEach(() => {
   sm.failing = false;
 });
 
-function storeWithClock(options: { secretId?: string } = {}) {
+function storeWithClock(options: { secretId?: string; maxAgeSeconds?: number } = {}) {
   const clock = { now: 1_000_000 };
+  const notices: SecretStoreNotice[] = [];
   const client = new SecretsManagerClient({
     endpoint: sm.endpoint,
     region: 'us-east-1',
@@ -28,11 +33,12 @@ function storeWithClock(options: { secretId?: string } = {}) {
   const store = createWebhookSecretStore({
     secretId: options.secretId ?? secretId,
     provider: new SecretsProvider({ awsSdkV3Client: client }),
-    maxAgeSeconds: 300,
+    maxAgeSeconds: options.maxAgeSeconds ?? 300,
     unknownAppRefreshSeconds: 60,
     now: () => clock.now,
+    notify: (notice) => notices.push(notice),
   });
-  return { store, clock };
+  return { store, clock, notices };
 }
 
 describe('parseWebhookSecrets', () => {
@@ -132,5 +138,51 @@ describe('createWebhookSecretStore against a Secrets Manager double', () => {
       ok: false,
       kind: 'secrets_misconfigured',
     });
+  });
+
+  it('stale-on-error: last good secrets of known apps for at most an hour, then 5xx', async () => {
+    // Prepare: fetched once; the cache ages at once (maxAge 0).
+    sm.put(secretId, JSON.stringify({ app1: 'secret-1' }));
+    const { store, clock, notices } = storeWithClock({ maxAgeSeconds: 0 });
+    expect(await store.secretsFor('app1')).toEqual({ ok: true, secrets: ['secret-1'] });
+    sm.failing = true;
+    // Act + Assess: within the hour, served stale and reported.
+    clock.now += 30 * 60_000;
+    expect(await store.secretsFor('app1')).toEqual({
+      ok: true,
+      secrets: ['secret-1'],
+      stale: { ageSeconds: 1800 },
+    });
+    expect(notices).toContainEqual(
+      expect.objectContaining({ kind: 'stale_secrets', appId: 'app1', ageSeconds: 1800 }),
+    );
+    // Never seen: no secret to be stale with.
+    expect(await store.secretsFor('app2')).toMatchObject({ ok: false, kind: 'secrets_unavailable' });
+    // Past the hour: 5xx, so Sinch retries.
+    clock.now += 31 * 60_000;
+    expect(await store.secretsFor('app1')).toMatchObject({ ok: false, kind: 'secrets_unavailable' });
+    // Back: fresh again, and the failures did not queue a fetch per request.
+    sm.failing = false;
+    clock.now += 10_000;
+    expect(await store.secretsFor('app1')).toEqual({ ok: true, secrets: ['secret-1'] });
+  });
+
+  it('a failed signature refresh shares the early-refresh budget with unknown apps', async () => {
+    sm.put(secretId, JSON.stringify({ app1: 'old' }));
+    const { store, clock } = storeWithClock();
+    await store.secretsFor('app1');
+    sm.put(secretId, JSON.stringify({ app1: ['new', 'old'] }));
+    expect(await store.refreshedSecretsFor('app1')).toBeUndefined(); // the cold start's fetch is 0 s old
+    clock.now += 60_000;
+    expect(await store.refreshedSecretsFor('app1')).toEqual({ ok: true, secrets: ['new', 'old'] });
+    expect(await store.secretsFor('unknown')).toEqual({ ok: true, secrets: [] });
+    expect(sm.calls(secretId)).toBe(2);
+  });
+
+  it('reports malformed entries by app id each time a new value is parsed', async () => {
+    sm.put(secretId, JSON.stringify({ app1: 'ok', bad: { webhook: '' } }));
+    const { store, notices } = storeWithClock();
+    await store.secretsFor('app1');
+    expect(notices).toEqual([{ kind: 'malformed_entries', appIds: ['bad'] }]);
   });
 });

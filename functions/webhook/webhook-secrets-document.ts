@@ -1,0 +1,121 @@
+/**
+ * The webhook secrets document: the SecretString of `WEBHOOK_SECRETS_ID`, one entry per app.
+ * An entry is one of
+ *
+ * - `"<secret>"`: the webhook's signing secret;
+ * - `["<current>", "<previous>"]`: while the webhook's secret is rotated (both are accepted);
+ * - `{"webhook": <string or list>, "callbackUrl": <string or list>}`: also the app's
+ *   `secret_for_overridden_callback_urls`, which Sinch signs the delivery reports of messages
+ *   sent with a `callbackUrl` with.
+ *
+ * One module reads and writes it (webhook, deploy-time seeding, rotation, the CLI), so every
+ * writer keeps the entries it does not touch exactly as they were, malformed ones included.
+ */
+import * as z from 'zod/mini';
+
+/** The secrets of one app, current first. */
+export interface AppWebhookSecrets {
+  /** The webhook's signing secrets: `[current]` or `[current, previous]`. */
+  webhook: string[];
+  /** `secret_for_overridden_callback_urls`: `[]`, `[current]` or `[current, previous]`. */
+  callbackUrl: string[];
+}
+
+const secret = z.string().check(z.minLength(1));
+const secretList = z.union([secret, z.array(secret).check(z.minLength(1))]);
+const EntrySchema = z.union([
+  secretList,
+  z.strictObject({ webhook: secretList, callbackUrl: z.optional(secretList) }),
+]);
+
+const asList = (value: string | string[]) => (typeof value === 'string' ? [value] : value);
+
+/** The webhook secrets could not be read as a JSON object. The message never quotes the value. */
+export class WebhookSecretsFormatError extends Error {
+  override name = 'WebhookSecretsFormatError';
+}
+
+/**
+ * Parses a SecretString as a JSON object of entries without ever quoting it in an error
+ * (`JSON.parse` errors quote the input; CloudFormation and logs would show a secret fragment).
+ *
+ * @throws WebhookSecretsFormatError naming `what`, never the content.
+ * @example
+ * const raw = readSecretsObject(secretString, 'the webhook secrets'); // { '01H...': 's', ... }
+ */
+export function readSecretsObject(text: string, what = 'the webhook secrets'): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new WebhookSecretsFormatError(`${what} are not valid JSON`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new WebhookSecretsFormatError(`${what} are not a JSON object`);
+  }
+  // A null-prototype copy: an app id such as "__proto__" stays an ordinary key.
+  return Object.assign(Object.create(null), json) as Record<string, unknown>;
+}
+
+/**
+ * One app's entry, or `undefined` when it is malformed (the caller logs the app id, never the value).
+ *
+ * @example
+ * readAppEntry(['new', 'old']); // { webhook: ['new', 'old'], callbackUrl: [] }
+ */
+export function readAppEntry(value: unknown): AppWebhookSecrets | undefined {
+  const parsed = EntrySchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const entry = parsed.data;
+  if (typeof entry === 'string' || Array.isArray(entry)) return { webhook: asList(entry), callbackUrl: [] };
+  return { webhook: asList(entry.webhook), callbackUrl: entry.callbackUrl ? asList(entry.callbackUrl) : [] };
+}
+
+/**
+ * The most compact entry for an app's secrets: the contract forms (`"s"`, `["cur", "prev"]`)
+ * while there is no callback URL secret, the object form otherwise.
+ *
+ * @example
+ * toAppEntry({ webhook: ['s'], callbackUrl: [] }); // 's'
+ */
+export function toAppEntry(secrets: AppWebhookSecrets): unknown {
+  const list = (values: string[]) => (values.length === 1 ? values[0] : [...values]);
+  if (secrets.callbackUrl.length === 0) return list(secrets.webhook);
+  return { webhook: list(secrets.webhook), callbackUrl: list(secrets.callbackUrl) };
+}
+
+/** Apps and their secrets, plus the app ids whose entries are malformed (never their values). */
+export interface ParsedWebhookSecrets {
+  apps: Map<string, AppWebhookSecrets>;
+  malformedApps: string[];
+}
+
+/**
+ * Parses the whole document. A malformed entry is skipped and reported by app id rather than
+ * failing every app of the secret because of one typo.
+ *
+ * @throws WebhookSecretsFormatError when the document is not a JSON object (never quoting it).
+ * @example
+ * parseWebhookSecretsDocument('{"01H...":["new","old"]}').apps.get('01H...'); // { webhook: ['new', 'old'], callbackUrl: [] }
+ */
+export function parseWebhookSecretsDocument(text: string): ParsedWebhookSecrets {
+  const raw = readSecretsObject(text);
+  const apps = new Map<string, AppWebhookSecrets>();
+  const malformedApps: string[] = [];
+  for (const [appId, value] of Object.entries(raw)) {
+    const entry = readAppEntry(value);
+    if (entry) apps.set(appId, entry);
+    else malformedApps.push(appId);
+  }
+  return { apps, malformedApps };
+}
+
+/**
+ * Every secret a callback for the app may be signed with: the webhook's, then the callback URL's.
+ *
+ * @example
+ * acceptedSecrets({ webhook: ['a', 'b'], callbackUrl: ['c'] }); // ['a', 'b', 'c']
+ */
+export function acceptedSecrets(secrets: AppWebhookSecrets | undefined): string[] {
+  return secrets ? [...secrets.webhook, ...secrets.callbackUrl] : [];
+}
