@@ -24,4 +24,5 @@ export const FUNCTION_ENTRIES = {
   webhook: 'functions/webhook/handler.ts',
   send: 'functions/send/handler.ts',
   registration: 'functions/registration/handler.ts',
+  router: 'functions/router/handler.ts',
 } as const;

@@ -8,12 +8,13 @@ import type { RegionSettings } from './config';
 import { WebhookIngress } from './constructs/ingress';
 import { BridgeMonitoring } from './constructs/monitoring';
 import { WebhookRegistration } from './constructs/registration';
+import { EventRouter } from './constructs/router';
 import { OutboundSender } from './constructs/sender';
 
 export interface RegionStackProps extends StackProps {
   settings: RegionSettings;
   /** Ready-made code per function instead of bundling (tests, prebuilt artifacts). */
-  code?: Partial<Record<'webhook' | 'send' | 'registration', lambda.Code>>;
+  code?: Partial<Record<'webhook' | 'send' | 'registration' | 'router', lambda.Code>>;
 }
 
 /**
@@ -38,6 +39,7 @@ export function regionStackName(sinchRegion: string): string {
 export class RegionStack extends Stack {
   readonly ingress: WebhookIngress;
   readonly sender: OutboundSender;
+  readonly router: EventRouter;
   readonly registration?: WebhookRegistration;
   readonly monitoring: BridgeMonitoring;
   readonly producerPolicy: iam.ManagedPolicy;
@@ -75,6 +77,17 @@ export class RegionStack extends Stack {
         : {}),
       ...(props.code?.send ? { code: props.code.send } : {}),
     });
+    // Producers write to the router's queue; the router runs its steps and publishes to the
+    // events queue (docs/router.md).
+    this.router = new EventRouter(this, 'Router', {
+      sinchRegion,
+      projectId,
+      tunables,
+      eventsQueue: this.ingress.eventsQueue,
+      ...(props.code?.router ? { code: props.code.router } : {}),
+    });
+    this.router.routeEventsFrom(this.ingress.webhookFunction);
+    this.router.routeEventsFrom(this.sender.sendFunction);
     if (settings.registration.enabled) {
       this.registration = new WebhookRegistration(this, 'Registration', {
         sinchRegion,
@@ -118,6 +131,7 @@ export class RegionStack extends Stack {
 
     const deadLetterQueues = {
       OutboundDeadLetterQueue: this.sender.outboundDeadLetterQueue,
+      RouterDeadLetterQueue: this.router.routerDeadLetterQueue,
       ...(this.ingress.eventsDeadLetterQueue
         ? { EventsDeadLetterQueue: this.ingress.eventsDeadLetterQueue }
         : {}),
@@ -126,8 +140,16 @@ export class RegionStack extends Stack {
       sinchRegion,
       tunables,
       api: this.ingress.api,
-      functions: { Webhook: this.ingress.webhookFunction, Send: this.sender.sendFunction },
-      queues: { EventsQueue: this.ingress.eventsQueue, OutboundQueue: this.sender.outboundQueue },
+      functions: {
+        Webhook: this.ingress.webhookFunction,
+        Send: this.sender.sendFunction,
+        Router: this.router.routerFunction,
+      },
+      queues: {
+        EventsQueue: this.ingress.eventsQueue,
+        OutboundQueue: this.sender.outboundQueue,
+        RouterQueue: this.router.routerQueue,
+      },
       deadLetterQueues,
       ...(settings.alarms.topicArn
         ? { alarmTopic: sns.Topic.fromTopicArn(this, 'ImportedAlarmTopic', settings.alarms.topicArn) }

@@ -44,18 +44,25 @@ export interface LocalBridgeOptions {
    * fault-injecting proxy in front of the local SQS).
    */
   environment?: Record<string, string>;
+  /**
+   * Route events through the event router (router queue + router function), as the stack does.
+   * Default true; false writes straight to the events queue (the functions' contract mode).
+   */
+  router?: boolean;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
   /** Told about invocations that threw and poller errors. */
   onError?: (error: unknown) => void;
 }
 
-/** Queue URLs of the bridge, the same four queues a stack has. */
+/** Queue URLs of the bridge, the same queues a stack has. */
 export interface BridgeQueueUrls {
   events: string;
   eventsDlq: string;
   outbound: string;
   outboundDlq: string;
+  router: string;
+  routerDlq: string;
 }
 
 /** A running local bridge. */
@@ -95,6 +102,9 @@ export const LOCAL_QUEUE_SETTINGS = {
   eventsVisibilityTimeoutSeconds: 60,
   /** infra/constructs/sender.ts: six times the send timeout. */
   outboundVisibilityTimeoutFactor: 6,
+  /** infra/constructs/router.ts `ROUTER_TIMEOUT_SECONDS` and `ROUTER_MAX_RECEIVE_COUNT`. */
+  routerTimeoutSeconds: 30,
+  routerMaxReceiveCount: 12,
 } as const;
 
 /** The stack's defaults (MAX_ATTEMPTS, batch size, send timeout, ...), from the one config schema. */
@@ -131,7 +141,10 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     eventsDlq: `${prefix}-events-dlq.fifo`,
     outbound: `${prefix}-outbound.fifo`,
     outboundDlq: `${prefix}-outbound-dlq.fifo`,
+    router: `${prefix}-router.fifo`,
+    routerDlq: `${prefix}-router-dlq.fifo`,
   };
+  const useRouter = options.router ?? true;
   const fifo = (extra: Record<string, string> = {}) => ({ FifoQueue: 'true', ...extra });
 
   const generatedSecrets = !options.webhookSecrets || Object.keys(options.webhookSecrets).length === 0;
@@ -149,6 +162,18 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       queues: [
         { name: names.eventsDlq, attributes: fifo() },
         { name: names.outboundDlq, attributes: fifo() },
+        { name: names.routerDlq, attributes: fifo() },
+        {
+          name: names.router,
+          attributes: fifo({
+            VisibilityTimeout: String(LOCAL_QUEUE_SETTINGS.routerTimeoutSeconds * 6),
+            RedrivePolicy: redrivePolicy(
+              names.routerDlq,
+              LOCAL_QUEUE_SETTINGS.routerMaxReceiveCount,
+              awsRegion,
+            ),
+          }),
+        },
         {
           name: names.events,
           attributes: fifo({
@@ -208,11 +233,14 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       eventsDlq: sqs.queueUrl(names.eventsDlq),
       outbound: sqs.queueUrl(names.outbound),
       outboundDlq: sqs.queueUrl(names.outboundDlq),
+      router: sqs.queueUrl(names.router),
+      routerDlq: sqs.queueUrl(names.routerDlq),
     };
     const environment: Record<string, string> = {
       SINCH_REGION: sinchRegion,
       SINCH_PROJECT_ID: projectId,
       EVENTS_QUEUE_URL: queueUrls.events,
+      ...(useRouter ? { ROUTER_QUEUE_URL: queueUrls.router } : {}),
       WEBHOOK_SECRETS_ID: secretIds.webhookSecrets,
       SINCH_CREDENTIALS_ID: secretIds.sinchCredentials,
       SINCH_API_URL: sinchApiUrl,
@@ -269,6 +297,29 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       ...(options.onError ? { onError: options.onError } : {}),
     });
     stops.push(() => mapping.stop());
+
+    if (useRouter) {
+      const router = await importHandler<LambdaHandler<SQSEvent, SQSBatchResponse | undefined>>(
+        FUNCTION_ENTRIES.router,
+      );
+      const routerMapping = startEventSourceMapping({
+        queueUrl: queueUrls.router,
+        handler: router,
+        batchSize: 10,
+        concurrency: options.concurrency ?? 1,
+        function: {
+          functionName: `${prefix}-router`,
+          timeoutMs: LOCAL_QUEUE_SETTINGS.routerTimeoutSeconds * 1000,
+          region: awsRegion,
+        },
+        onBatch: (outcome) => {
+          if (outcome.error !== undefined) options.onError?.(outcome.error);
+        },
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
+      // Stopped after the send mapping (stops run in reverse), so the send's last events get routed.
+      stops.splice(stops.length - 1, 0, () => routerMapping.stop());
+    }
 
     const firstApp = Object.keys(secrets)[0]!;
     return {

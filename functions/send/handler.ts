@@ -91,7 +91,8 @@ function getRuntime(): Runtime {
       origin: { region: config.region, projectId: config.projectId },
       sendMessage: (request) => sinch.sendMessage(request),
       sqs: new SQSClient({}),
-      eventsQueueUrl: config.eventsQueueUrl,
+      // Through the event router when the stack has one (docs/router.md).
+      eventsQueueUrl: config.routerQueueUrl ?? config.eventsQueueUrl,
       dlqUrl: config.dlqUrl,
       retry: config.retry,
       idempotency: {

@@ -20,6 +20,7 @@ const SendEnvSchema = z.object({
   SINCH_REGION: z.enum(['eu', 'us', 'br']),
   SINCH_PROJECT_ID: nonEmpty(),
   EVENTS_QUEUE_URL: nonEmpty(),
+  ROUTER_QUEUE_URL: z.optional(nonEmpty()),
   SINCH_CREDENTIALS_ID: nonEmpty(),
   SINCH_API_URL: z.optional(z.url()),
   SINCH_AUTH_URL: z.optional(z.url()),
@@ -41,6 +42,8 @@ export interface SendConfig {
   region: string;
   projectId: string;
   eventsQueueUrl: string;
+  /** When set, outcome events go to the event router's queue instead of the events queue. */
+  routerQueueUrl?: string | undefined;
   credentialsId: string;
   apiUrl: string;
   authUrl: string;
@@ -71,6 +74,7 @@ export function readSendConfig(env: Readonly<Record<string, string | undefined>>
       region: e.SINCH_REGION,
       projectId: e.SINCH_PROJECT_ID,
       eventsQueueUrl: e.EVENTS_QUEUE_URL,
+      routerQueueUrl: e.ROUTER_QUEUE_URL,
       credentialsId: e.SINCH_CREDENTIALS_ID,
       apiUrl: e.SINCH_API_URL ?? conversationApiUrl(e.SINCH_REGION),
       authUrl: e.SINCH_AUTH_URL ?? DEFAULT_AUTH_URL,

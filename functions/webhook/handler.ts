@@ -124,7 +124,11 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   // Message text and phone numbers only at DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG).
   logger.debug('normalized event', { ...keys, event: normalized });
   try {
-    await sqs.send(new SendMessageCommand({ QueueUrl: config.eventsQueueUrl, ...message }));
+    // Through the event router when the stack has one; the answer is 2xx only once the event is
+    // durable on whichever queue this is (docs/router.md).
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: config.routerQueueUrl ?? config.eventsQueueUrl, ...message }),
+    );
   } catch (error) {
     count('EnqueueFailures');
     return reject('enqueue_failed', { ...keys, cause: (error as Error).name ?? 'unknown' });

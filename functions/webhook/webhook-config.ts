@@ -15,6 +15,7 @@ const WebhookEnvSchema = z.object({
   SINCH_REGION: z.enum(['eu', 'us', 'br']),
   SINCH_PROJECT_ID: nonEmpty,
   EVENTS_QUEUE_URL: nonEmpty,
+  ROUTER_QUEUE_URL: z.optional(nonEmpty),
   WEBHOOK_SECRETS_ID: nonEmpty,
   SIGNATURE_TOLERANCE_SECONDS: seconds(DEFAULT_TOLERANCE_SECONDS),
   SECRETS_MAX_AGE_SECONDS: seconds(300),
@@ -26,6 +27,8 @@ export interface WebhookConfig {
   region: string;
   projectId: string;
   eventsQueueUrl: string;
+  /** When set, events go to the event router's queue instead of the events queue (docs/router.md). */
+  routerQueueUrl?: string | undefined;
   secretsId: string;
   toleranceSeconds: number;
   secretsMaxAgeSeconds: number;
@@ -53,6 +56,7 @@ export function readWebhookConfig(env: Readonly<Record<string, string | undefine
       region: e.SINCH_REGION,
       projectId: e.SINCH_PROJECT_ID,
       eventsQueueUrl: e.EVENTS_QUEUE_URL,
+      routerQueueUrl: e.ROUTER_QUEUE_URL,
       secretsId: e.WEBHOOK_SECRETS_ID,
       toleranceSeconds: e.SIGNATURE_TOLERANCE_SECONDS,
       secretsMaxAgeSeconds: e.SECRETS_MAX_AGE_SECONDS,

@@ -20,4 +20,8 @@ export const SIGNATURE_REJECTION_REASONS = [
 export const SEND_REJECTED_STATUSES = ['400', '403', '404', '409', '413', '422', 'none'] as const;
 
 /** Service names, which Powertools puts on every metric as the `service` dimension. */
-export const SERVICE_NAMES = { webhook: 'sinch-bridge-webhook', send: 'sinch-bridge-send' } as const;
+export const SERVICE_NAMES = {
+  webhook: 'sinch-bridge-webhook',
+  send: 'sinch-bridge-send',
+  router: 'sinch-bridge-router',
+} as const;

@@ -20,6 +20,8 @@ const CONTRACT_ENV = {
     'MAX_ATTEMPTS',
   ],
   powertools: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL'],
+  /** Set by the event router: producers write to its queue (docs/router.md). */
+  routed: ['ROUTER_QUEUE_URL'],
 };
 
 function findOne(
@@ -175,10 +177,10 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       const envOf = (fn: Resources[string]) =>
         (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(envOf(webhook)).sort()).toEqual(
-        [...CONTRACT_ENV.webhook, ...CONTRACT_ENV.powertools].sort(),
+        [...CONTRACT_ENV.webhook, ...CONTRACT_ENV.powertools, ...CONTRACT_ENV.routed].sort(),
       );
       expect(Object.keys(envOf(send)).sort()).toEqual(
-        [...CONTRACT_ENV.send, ...CONTRACT_ENV.powertools].sort(),
+        [...CONTRACT_ENV.send, ...CONTRACT_ENV.powertools, ...CONTRACT_ENV.routed].sort(),
       );
       expect(envOf(send)).toMatchObject({
         SINCH_REGION: 'eu',
@@ -227,7 +229,8 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
 
     it('encrypts every queue with SQS-managed keys and denies requests without TLS', () => {
       const all = queues(eu);
-      expect(all).toHaveLength(4);
+      // events, outbound, router, each with its dead-letter queue
+      expect(all).toHaveLength(6);
       const policies = Object.values(eu.findResources('AWS::SQS::QueuePolicy') as Resources);
       for (const [id, queue] of all) {
         expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
@@ -382,10 +385,10 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         (a) => a.Properties,
       );
       const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
-      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
-      expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(2);
+      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+      expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(3);
       expect(byMetric('5xx')).toHaveLength(1);
-      expect(byMetric('Errors')).toHaveLength(2);
+      expect(byMetric('Errors')).toHaveLength(3);
       // Math over the functions' own counts: the metric names and dimensions they emit.
       const math = (name: string) => {
         const found = alarms.find((a) => JSON.stringify(a.AlarmDescription).includes(name));
@@ -411,7 +414,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         expect.arrayContaining(['SendInvalidCommand', 'SendExhausted', 'SendRejected']),
       );
       expect(JSON.stringify(send.metrics)).toContain('sinch-bridge-send');
-      expect(byMetric('Throttles')).toHaveLength(2);
+      expect(byMetric('Throttles')).toHaveLength(3);
       for (const alarm of alarms) {
         expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringContaining('AlarmTopic') }]);
         expect(alarm.AlarmDescription).toMatch(/Sinch region eu/);

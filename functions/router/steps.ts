@@ -1,0 +1,35 @@
+/**
+ * The router's steps, in the order they run: the one list to edit when a step is added. Each
+ * entry builds its step from the function's environment and answers `undefined` when its
+ * variables are unset (the step is then off, e.g. in a stack without an archive).
+ *
+ * Order: archive first (every event is archived even if a later step fails and the batch is
+ * retried; the archive dedupes by event id), then lifecycle (delivery reports), suppression
+ * (opt-out keywords, OPT_IN/OPT_OUT), media (copy jobs for inbound media).
+ */
+import type { RouterStep } from './router-step';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A step factory: the step, or `undefined` when it is not configured. Throws on a wrong config. */
+export type RouterStepFactory = (env: Environment) => RouterStep | undefined;
+
+export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
+  // archive: (env) => archiveStep(env),
+  // lifecycle: (env) => lifecycleStep(env),
+  // suppression: (env) => suppressionStep(env),
+  // media: (env) => mediaStep(env),
+];
+
+/**
+ * The configured steps, in order.
+ *
+ * @example
+ * const steps = createRouterSteps(process.env); // e.g. [archive, lifecycle]
+ */
+export function createRouterSteps(
+  env: Environment,
+  factories: readonly RouterStepFactory[] = ROUTER_STEP_FACTORIES,
+): RouterStep[] {
+  return factories.map((factory) => factory(env)).filter((step): step is RouterStep => step !== undefined);
+}
