@@ -91,8 +91,10 @@ export function createEventRouter(options: EventRouterOptions) {
           fail(states, index, step.name, result.error);
           return;
         }
-        for (const derived of result.derived ?? [])
+        for (const derived of result.derived ?? []) {
+          state.routed!.derived.push(derived);
           state.entries.push(toDerivedEntry(derived, state.routed!));
+        }
       });
     }
   }

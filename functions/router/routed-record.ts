@@ -5,6 +5,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { type CloudEvent, CloudEventEnvelopeSchema } from '../events/cloud-event';
+import { toSqsMessageBody } from '../events/sqs-message-body';
 import type { RoutedEvent } from './router-step';
 
 /** A message for `SendMessageBatch` on the events queue. */
@@ -42,7 +43,15 @@ export function readRoutedRecord(record: SQSRecord): { routed?: RoutedEvent; ent
   const envelope = CloudEventEnvelopeSchema.safeParse(parsed);
   if (!envelope.success) return { entry };
   return {
-    routed: { event: parsed as CloudEvent, groupId, body: record.body, deduplicationId, attributes },
+    routed: {
+      event: parsed as CloudEvent,
+      groupId,
+      body: record.body,
+      deduplicationId,
+      attributes,
+      sequenceNumber: record.attributes.SequenceNumber,
+      derived: [],
+    },
     entry,
   };
 }
@@ -66,7 +75,7 @@ export function toDerivedEntry(event: CloudEvent, parent: Pick<RoutedEvent, 'gro
     attributes.channel = { DataType: 'String', StringValue: data.channel };
   }
   return {
-    MessageBody: JSON.stringify(event),
+    MessageBody: toSqsMessageBody(event),
     MessageGroupId: parent.groupId,
     MessageDeduplicationId: event.id,
     MessageAttributes: attributes,

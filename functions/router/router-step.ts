@@ -16,6 +16,13 @@ export interface RoutedEvent {
   body: string;
   deduplicationId: string;
   attributes: Record<string, MessageAttributeValue>;
+  /** The router queue's `SequenceNumber` of the record: FIFO order within the group. */
+  sequenceNumber?: string | undefined;
+  /**
+   * What the steps before this one derived from this event so far (a later step, e.g. the
+   * archive, sees them; only the router appends to it).
+   */
+  derived: CloudEvent[];
 }
 
 /**

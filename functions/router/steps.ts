@@ -3,9 +3,10 @@
  * entry builds its step from the function's environment and answers `undefined` when its
  * variables are unset (the step is then off, e.g. in a stack without an archive).
  *
- * Order: archive first (every event is archived even if a later step fails and the batch is
- * retried; the archive dedupes by event id), then lifecycle (delivery reports), suppression
- * (opt-out keywords, OPT_IN/OPT_OUT), media (copy jobs for inbound media).
+ * Order: lifecycle (delivery reports), suppression (opt-out keywords, OPT_IN/OPT_OUT), media
+ * (copy jobs for inbound media), then archive last, so it archives each event together with what
+ * the steps before it derived (`RoutedEvent.derived`); it dedupes by event id, since a retried
+ * batch runs it again.
  */
 import type { RouterStep } from './router-step';
 
@@ -15,10 +16,10 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export type RouterStepFactory = (env: Environment) => RouterStep | undefined;
 
 export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
-  // archive: (env) => archiveStep(env),
   // lifecycle: (env) => lifecycleStep(env),
   // suppression: (env) => suppressionStep(env),
   // media: (env) => mediaStep(env),
+  // archive: (env) => archiveStep(env),
 ];
 
 /**
