@@ -4,6 +4,12 @@ import { CloudEventEnvelopeSchema, DATASCHEMA_PREFIX, dataSchemaFile } from './c
 import { ConversationEventDataSchema } from './conversation-event';
 import { CONVERSATION_EVENT_SCHEMA } from './conversation-event-type';
 import {
+  MEDIA_FAILED_SCHEMA,
+  MEDIA_STORED_SCHEMA,
+  MediaFailedDataSchema,
+  MediaStoredDataSchema,
+} from './media-events';
+import {
   OUTBOUND_ACCEPTED_SCHEMA,
   OUTBOUND_FAILED_SCHEMA,
   OutboundAcceptedDataSchema,
@@ -59,6 +65,20 @@ export const PUBLISHED_SCHEMAS: PublishedSchema[] = [
     version: OUTBOUND_FAILED_SCHEMA.version,
     title: 'data of sinch.bridge.outbound.failed events (a command that will not be sent)',
     schema: OutboundFailedDataSchema,
+    io: 'output',
+  },
+  {
+    name: MEDIA_STORED_SCHEMA.name,
+    version: MEDIA_STORED_SCHEMA.version,
+    title: 'data of sinch.bridge.media.stored events (an inbound media file copied to S3)',
+    schema: MediaStoredDataSchema,
+    io: 'output',
+  },
+  {
+    name: MEDIA_FAILED_SCHEMA.name,
+    version: MEDIA_FAILED_SCHEMA.version,
+    title: 'data of sinch.bridge.media.failed events (an inbound media file that was not copied)',
+    schema: MediaFailedDataSchema,
     io: 'output',
   },
 ];
