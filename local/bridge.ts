@@ -8,6 +8,7 @@ import { type SecretsManagerDouble, startSecretsManagerDouble } from './aws/secr
 import { type LocalSqs, redrivePolicy, startLocalSqs } from './aws/sqs-server';
 import { type BatchOutcome, type EventSourceMapping, startEventSourceMapping } from './event-source-mapping';
 import type { LambdaHandler } from './lambda-context';
+import { type SinchStandIn, startSinchStandIn } from './sinch/sinch-stand-in';
 import { startUnconfiguredSinch, type UnconfiguredSinch } from './unconfigured-sinch';
 
 /** Webhook secrets per app: one secret, or `[current, previous]` during a rotation. */
@@ -24,7 +25,13 @@ export interface LocalBridgeOptions {
   projectId?: string;
   /** Apps and their secrets. Absent or empty: one dev app with a generated secret. */
   webhookSecrets?: WebhookSecrets;
-  /** Sinch access key; absent: sends fail as `outbound.failed` (see `startUnconfiguredSinch`). */
+  /**
+   * Which Sinch sends go to: `stand-in` (the built-in one on loopback: accepts sends and posts
+   * signed delivery reports back to the webhook) or `real` (Sinch, or `sinchApiUrl`). Default:
+   * `real` when `sinchCredentials` or `sinchApiUrl` are given, else `stand-in`.
+   */
+  sinch?: 'stand-in' | 'real';
+  /** Sinch access key; with `sinch: 'real'` and no key, sends fail as `outbound.failed` (see `startUnconfiguredSinch`). */
   sinchCredentials?: { keyId: string; keySecret: string };
   /** Default: Sinch's own URL when credentials are given. */
   sinchApiUrl?: string;
@@ -82,9 +89,14 @@ export interface LocalBridge {
   generatedSecrets: boolean;
   /** Secrets Manager ids (in the local double) of the webhook secrets and Sinch credentials. */
   secretIds: { webhookSecrets: string; sinchCredentials: string };
-  /** Where sends go: Sinch, the configured URL, or the local "no credentials" stand-in. */
+  /** Where sends go: Sinch, the configured URL, the built-in stand-in, or the "no credentials" one. */
   sinchApiUrl: string;
+  /** True when a Sinch access key was given. */
   sinchConfigured: boolean;
+  /** `stand-in` when sends go to the built-in Sinch stand-in. */
+  sinchMode: 'stand-in' | 'real';
+  /** The built-in Sinch stand-in, in `stand-in` mode (its requests and delivery reports). */
+  sinchStandIn?: SinchStandIn;
   /** The environment given to the functions (credentials excluded). */
   environment: Record<string, string>;
   stop(): Promise<void>;
@@ -213,20 +225,34 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     sm.put(secretIds.webhookSecrets, JSON.stringify(secrets));
 
     const sinchConfigured = Boolean(options.sinchCredentials);
+    const sinchMode = options.sinch ?? (sinchConfigured || options.sinchApiUrl ? 'real' : 'stand-in');
+    let standIn: SinchStandIn | undefined;
     let unconfigured: UnconfiguredSinch | undefined;
-    if (!sinchConfigured && !options.sinchApiUrl) {
+    if (sinchMode === 'stand-in') {
+      standIn = await startSinchStandIn({
+        projectId,
+        keyId: 'local-stand-in',
+        keySecret: randomBytes(16).toString('base64url'),
+      });
+      stops.push(() => standIn!.close());
+    } else if (!sinchConfigured && !options.sinchApiUrl) {
       unconfigured = await startUnconfiguredSinch();
       stops.push(() => unconfigured!.close());
     }
     sm.put(
       secretIds.sinchCredentials,
       JSON.stringify(
-        options.sinchCredentials ?? { keyId: 'local-unconfigured', keySecret: 'local-unconfigured' },
+        standIn
+          ? { keyId: standIn.keyId, keySecret: standIn.keySecret }
+          : (options.sinchCredentials ?? { keyId: 'local-unconfigured', keySecret: 'local-unconfigured' }),
       ),
     );
     const sinchApiUrl =
-      unconfigured?.apiUrl ?? options.sinchApiUrl ?? `https://${sinchRegion}.conversation.api.sinch.com`;
-    const sinchAuthUrl = unconfigured?.authUrl ?? options.sinchAuthUrl;
+      standIn?.apiUrl ??
+      unconfigured?.apiUrl ??
+      options.sinchApiUrl ??
+      `https://${sinchRegion}.conversation.api.sinch.com`;
+    const sinchAuthUrl = standIn?.authUrl ?? unconfigured?.authUrl ?? options.sinchAuthUrl;
 
     const queueUrls: BridgeQueueUrls = {
       events: sqs.queueUrl(names.events),
@@ -283,6 +309,14 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       ...(options.onError ? { onError: options.onError } : {}),
     });
     stops.push(() => api.close());
+    // Delivery reports go to this bridge's webhook, signed with the app's current secret.
+    standIn?.deliverTo({
+      url: (appId) => (Object.hasOwn(secrets, appId) ? `${api.url}/webhooks/${appId}` : undefined),
+      secret: (appId) => {
+        const secret = Object.hasOwn(secrets, appId) ? secrets[appId] : undefined;
+        return Array.isArray(secret) ? secret[0] : secret;
+      },
+    });
 
     const mapping: EventSourceMapping = startEventSourceMapping({
       queueUrl: queueUrls.outbound,
@@ -334,6 +368,8 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       secretIds,
       sinchApiUrl,
       sinchConfigured,
+      sinchMode,
+      ...(standIn ? { sinchStandIn: standIn } : {}),
       environment,
       stop: stopAll,
     };

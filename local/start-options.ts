@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { LocalBridgeOptions } from './bridge';
 
@@ -109,4 +110,43 @@ export function startOptionsFromEnv(
     options.logLevel = level;
   }
   return options;
+}
+
+/**
+ * Applies the `npm start -- <flags>` command line to options read from the environment:
+ * `--sinch stand-in|real` picks the built-in Sinch stand-in or Sinch itself (default: the
+ * stand-in unless `SINCH_KEY_ID`/`SINCH_KEY_SECRET` or `SINCH_API_URL` are set).
+ *
+ * @example
+ * const options = applyStartArgs(startOptionsFromEnv(process.env), process.argv.slice(2));
+ */
+export function applyStartArgs(
+  options: LocalBridgeOptions | StartOptionsError,
+  argv: string[],
+): LocalBridgeOptions | StartOptionsError {
+  if ('kind' in options) return options;
+  let values: { sinch?: string | undefined };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { sinch: { type: 'string' } }, strict: true }));
+  } catch (error) {
+    return {
+      kind: 'invalid_environment',
+      message: `${(error as Error).message} (known: --sinch stand-in|real)`,
+    };
+  }
+  if (values.sinch === undefined) return options;
+  if (values.sinch !== 'stand-in' && values.sinch !== 'real') {
+    return {
+      kind: 'invalid_environment',
+      message: `--sinch must be stand-in or real, got "${values.sinch}"`,
+    };
+  }
+  if (values.sinch === 'stand-in' && (options.sinchCredentials || options.sinchApiUrl)) {
+    return {
+      kind: 'invalid_environment',
+      message:
+        '--sinch stand-in conflicts with SINCH_KEY_ID/SINCH_KEY_SECRET or SINCH_API_URL: unset them or use --sinch real',
+    };
+  }
+  return { ...options, sinch: values.sinch };
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { styleText } from 'node:util';
 import { type LocalBridge, newUlid, startLocalBridge } from './bridge';
-import { startOptionsFromEnv, WebhookSecretsSchema } from './start-options';
+import { applyStartArgs, startOptionsFromEnv, WebhookSecretsSchema } from './start-options';
 import {
   clearLocalBridgeState,
   DEV_APP_FILE,
@@ -53,10 +53,15 @@ function banner(bridge: LocalBridge, devSecrets: boolean): string {
     `  local Secrets Manager id: ${bridge.secretIds.webhookSecrets}`,
     '',
     bold('Sending'),
-    bridge.sinchConfigured
-      ? `  to ${bridge.sinchApiUrl} (project ${bridge.projectId}, region ${bridge.sinchRegion})`
-      : `  ${styleText('yellow', 'no Sinch credentials')}: commands fail as sinch.bridge.outbound.failed` +
-        '\n  (set SINCH_KEY_ID, SINCH_KEY_SECRET and SINCH_PROJECT_ID to send for real)',
+    bridge.sinchMode === 'stand-in'
+      ? `  to the built-in Sinch stand-in at ${bridge.sinchApiUrl}: sends are accepted, and delivery\n` +
+        '  reports (QUEUED_ON_CHANNEL, DELIVERED, READ) come back to the webhook, signed.\n' +
+        '  Numbers ending in 0400, 0429, 0410, 0202, ... script other outcomes (docs/local.md).\n' +
+        '  (set SINCH_KEY_ID, SINCH_KEY_SECRET and SINCH_PROJECT_ID, or --sinch real, to send for real)'
+      : bridge.sinchConfigured
+        ? `  to ${bridge.sinchApiUrl} (project ${bridge.projectId}, region ${bridge.sinchRegion})`
+        : `  ${styleText('yellow', 'no Sinch credentials')}: commands fail as sinch.bridge.outbound.failed` +
+          '\n  (set SINCH_KEY_ID, SINCH_KEY_SECRET and SINCH_PROJECT_ID to send for real)',
     '',
     bold('Try it') + dim(' (in another terminal; the CLI finds this bridge through .bridge/local.json)'),
     '  npx sinch-bridge simulate --trigger MESSAGE_INBOUND --text "hello"',
@@ -74,7 +79,7 @@ function banner(bridge: LocalBridge, devSecrets: boolean): string {
 async function main(): Promise<void> {
   // The SDK's notice that its 2027 releases need Node 22 is noise in a dev tool's first screen.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const options = startOptionsFromEnv(process.env);
+  const options = applyStartArgs(startOptionsFromEnv(process.env), process.argv.slice(2));
   if ('kind' in options) {
     process.stderr.write(`${styleText('red', 'cannot start')}: ${options.message}\n`);
     process.exit(2);

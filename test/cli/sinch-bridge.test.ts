@@ -99,7 +99,7 @@ describe('npm start, then the CLI in another terminal', () => {
       /outbound DLQ\s+http:\/\/127\.0\.0\.1:\d+\/\d+\/sinch-bridge-eu-outbound-dlq\.fifo/,
     );
     expect(output).toContain(join(dir, 'dev-app.json'));
-    expect(output).toContain('no Sinch credentials');
+    expect(output).toContain('built-in Sinch stand-in');
   });
 
   it('shows a simulated callback in tail', async () => {
@@ -114,16 +114,31 @@ describe('npm start, then the CLI in another terminal', () => {
     });
   });
 
-  it('turns a send without credentials into outbound.failed, visibly', async () => {
+  it('sends through the built-in Sinch stand-in and shows the outcome and the delivery reports', async () => {
     const sent = await cli(['send', '--id', 'first-send', '--to', 'SMS:+46700000003', '--text', 'x'], env);
-    const tailed = await cli(['tail', '--limit', '1', '--timeout', '20'], env);
+    const tailed = await cli(['tail', '--json', '--limit', '4', '--timeout', '20'], env);
     expect(sent.code).toBe(0);
     expect(tailed.code).toBe(0);
-    expect(tailed.stdout).toContain('sinch.bridge.outbound.failed');
-    expect(tailed.stdout).toContain('id=first-send');
-    expect(tailed.stdout).toContain('no Sinch credentials');
-    // Pretty output masks identities; --show-content would show them.
-    expect(tailed.stdout).not.toContain('+46700000003');
+    const events = tailed.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            data: { id?: string; status?: string; correlationId?: string };
+          },
+      );
+    expect(events.find((e) => e.type === 'sinch.bridge.outbound.accepted')?.data.id).toBe('first-send');
+    expect(
+      events
+        .filter((e) => e.type === 'sinch.conversation.message_delivery')
+        .map((e) => [e.data.status, e.data.correlationId]),
+    ).toEqual([
+      ['QUEUED_ON_CHANNEL', 'first-send'],
+      ['DELIVERED', 'first-send'],
+      ['READ', 'first-send'],
+    ]);
   });
 
   it('exits 3 when tail sees nothing in time', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { startOptionsFromEnv } from '../../local/start-options';
+import { applyStartArgs, startOptionsFromEnv } from '../../local/start-options';
 
 const noFile = (path: string): string => {
   throw new Error(`ENOENT: ${path}`);
@@ -113,5 +113,23 @@ describe('startOptionsFromEnv reads the npm start environment', () => {
       maxAttempts: 3,
       logLevel: 'DEBUG',
     });
+  });
+});
+
+describe('applyStartArgs', () => {
+  it('picks the Sinch with --sinch, and refuses a stand-in beside credentials or a bad value', () => {
+    const base = startOptionsFromEnv({}, () => '');
+    const withKey = startOptionsFromEnv({ SINCH_KEY_ID: 'k', SINCH_KEY_SECRET: 's' }, () => '');
+    expect(applyStartArgs(base, [])).toEqual(base);
+    expect(applyStartArgs(base, ['--sinch', 'real'])).toMatchObject({ sinch: 'real' });
+    expect(applyStartArgs(base, ['--sinch=stand-in'])).toMatchObject({ sinch: 'stand-in' });
+    expect(applyStartArgs(withKey, ['--sinch', 'stand-in'])).toMatchObject({
+      kind: 'invalid_environment',
+      message: expect.stringContaining('conflicts with SINCH_KEY_ID'),
+    });
+    expect(applyStartArgs(base, ['--sinch', 'fake'])).toMatchObject({
+      message: expect.stringContaining('stand-in or real'),
+    });
+    expect(applyStartArgs(base, ['--colour'])).toMatchObject({ kind: 'invalid_environment' });
   });
 });

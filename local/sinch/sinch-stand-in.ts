@@ -1,0 +1,530 @@
+/**
+ * The built-in Sinch stand-in: an HTTP server on loopback that answers like the Conversation API
+ * and the Sinch token endpoint, and posts signed delivery reports back like Sinch does. `npm
+ * start` runs it when there are no Sinch credentials; the tests use the same server.
+ *
+ * - `POST /oauth2/token`: checks HTTP Basic `keyId:keySecret` and `grant_type=client_credentials`,
+ *   issues bearer tokens (`expires_in` configurable).
+ * - `POST /v1/projects/{projectId}/messages:send`: checks the bearer token is one it issued and
+ *   not expired, validates the body as Sinch does (400 `INVALID_ARGUMENT` with the field), issues
+ *   a `message_id`, and then posts MESSAGE_DELIVERY callbacks (QUEUED_ON_CHANNEL, DELIVERED, READ)
+ *   to the app's webhook, signed with the app's secret, `correlation_id` and `metadata` echoed.
+ * - Outcomes are scripted by recipient (`recipient-scripts.ts`, for people) or per request
+ *   (`script`, `scriptFor`, `scriptToken`, for tests).
+ * - `routes`: extra handlers tried first (the tests mount a webhooks admin API there).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import en from 'zod/v4/locales/en.js';
+import { signSinchCallback } from '../../functions/sinch/signature';
+import { type DeliveredSend, messageDeliveryCallback, sinchLikeId } from './delivery-reports';
+import { type RecipientScript, recipientScriptOf } from './recipient-scripts';
+import { SendMessageRequestSchema } from './send-message-request';
+
+const englishMessages = en().localeError;
+
+/**
+ * The first field Sinch would refuse in a `messages:send` body, as a `google.rpc` field violation,
+ * checked with Sinch's `SendMessageRequest` model (`send-message-request.ts`).
+ */
+function fieldViolationOf(body: unknown): { field: string; description: string } | undefined {
+  const parsed = SendMessageRequestSchema.safeParse(body, { error: englishMessages });
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  return { field: issue?.path.join('.') || '(body)', description: issue?.message ?? 'invalid request' };
+}
+
+/** How the stand-in answers one request. */
+export type SinchAnswer =
+  | { kind: 'ok'; delayMs?: number }
+  /** Answer with this status and Sinch's error body (400, 403, 404, 429, 500, 503, ...). */
+  | { kind: 'status'; status: number; delayMs?: number; headers?: Record<string, string> }
+  /** 401 with `WWW-Authenticate: Bearer error="invalid_token"...`; the token used is revoked. */
+  | { kind: 'expired'; delayMs?: number }
+  /** Accept the message (it counts as sent), then destroy the connection without answering. */
+  | { kind: 'drop'; delayMs?: number };
+
+/** Shorthands for scripts. */
+export const answers = {
+  ok: (delayMs?: number): SinchAnswer => ({ kind: 'ok', ...(delayMs ? { delayMs } : {}) }),
+  status: (status: number, headers?: Record<string, string>): SinchAnswer => ({
+    kind: 'status',
+    status,
+    ...(headers ? { headers } : {}),
+  }),
+  expired: (): SinchAnswer => ({ kind: 'expired' }),
+  drop: (delayMs?: number): SinchAnswer => ({ kind: 'drop', ...(delayMs ? { delayMs } : {}) }),
+  slow: (delayMs: number): SinchAnswer => ({ kind: 'ok', delayMs }),
+};
+
+/** One request the stand-in received. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  /** Parsed JSON body, when it was JSON. */
+  json?: unknown;
+  /** For messages:send: what the stand-in did. */
+  outcome?: 'accepted' | 'rejected' | 'dropped';
+  /** For messages:send: the HTTP status answered (absent when dropped). */
+  status?: number;
+  messageId?: string;
+}
+
+/** One delivery report the stand-in posted (or tried to). */
+export interface PostedDeliveryReport {
+  appId: string;
+  messageId: string;
+  correlationId?: string | undefined;
+  status: string;
+  url: string;
+  /** HTTP status of the last attempt; absent when the webhook could not be reached. */
+  answer?: number;
+  attempts: number;
+}
+
+/** Where delivery reports go: the app's webhook and the secret to sign them with. */
+export interface CallbackTarget {
+  /** Webhook URL for an app; `undefined`: the app has no webhook, no reports are posted. */
+  url(appId: string): string | undefined;
+  /** Signing secret for an app; `undefined`: reports are posted unsigned. */
+  secret(appId: string): string | undefined;
+}
+
+export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, body: string) => boolean;
+
+export interface SinchStandInOptions {
+  projectId?: string;
+  keyId?: string;
+  keySecret?: string;
+  /** Lifetime of issued tokens (`expires_in`), default 3600. */
+  tokenLifetimeSeconds?: number;
+  /** Latency of every messages:send answer, default 0. */
+  latencyMs?: number;
+  /** Extra route handlers, tried first; return true when handled. */
+  routes?: ExtraRoute[];
+  port?: number;
+  /** Where delivery reports go; absent: none are posted (set later with `deliverTo`). */
+  callbacks?: CallbackTarget;
+  /**
+   * Pause before each delivery report of a message, in order (the last repeats); default
+   * `[200, 300, 500]`: queued, delivered and read within a second, like a fast channel.
+   */
+  reportDelaysMs?: number[];
+}
+
+export interface SinchStandIn {
+  /** API base URL (what `SINCH_API_URL` should be). */
+  apiUrl: string;
+  /** Token endpoint (what `SINCH_AUTH_URL` should be). */
+  authUrl: string;
+  projectId: string;
+  keyId: string;
+  keySecret: string;
+  /** Every request received, in arrival order. */
+  requests: RecordedRequest[];
+  /** messages:send requests only. */
+  sends(): RecordedRequest[];
+  /** Delivery reports posted so far, in order. */
+  deliveryReports(): PostedDeliveryReport[];
+  /** Resolves once every delivery report scheduled so far has been posted (or given up). */
+  reportsSettled(): Promise<void>;
+  /** Starts (or redirects) delivery reports. */
+  deliverTo(target: CallbackTarget | undefined): void;
+  /** Successful token fetches so far. */
+  tokenFetches(): number;
+  /** Highest number of messages:send requests in progress at once. */
+  maxInFlight(): number;
+  /** Answers for the next messages:send requests that no `scriptFor` entry matched, in order. */
+  script(...next: SinchAnswer[]): void;
+  /** Answers for the next messages:send requests with this `correlation_id`, in order. */
+  scriptFor(correlationId: string, ...next: SinchAnswer[]): void;
+  /** Answers for the next token requests (e.g. `answers.status(429)`), in order. */
+  scriptToken(...next: SinchAnswer[]): void;
+  /** Default latency of messages:send answers. */
+  latencyMs: number;
+  /** Revokes every token issued so far (the next call with one gets 401 invalid_token). */
+  expireAllTokens(): void;
+  /** Forgets requests, counters and scripts. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** gRPC status names Sinch puts in `error.status`, by HTTP status. */
+const STATUS_NAMES: Readonly<Record<number, string>> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  501: 'NOT_IMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+/**
+ * The Conversation API's error body: `{"error": {"code", "message", "status", "details"}}`, with
+ * `details` holding a `google.rpc.BadRequest` for invalid arguments, as Sinch answers.
+ *
+ * @example
+ * sinchErrorBody(400, 'Invalid argument', [{ field: 'app_id', description: 'required' }]);
+ */
+export function sinchErrorBody(
+  status: number,
+  message: string,
+  fieldViolations: Array<{ field: string; description: string }> = [],
+) {
+  return {
+    error: {
+      code: status,
+      message,
+      status: STATUS_NAMES[status] ?? 'UNKNOWN',
+      details:
+        fieldViolations.length > 0
+          ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: fieldViolations }]
+          : [],
+    },
+  };
+}
+
+function sinchError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  fieldViolations: Array<{ field: string; description: string }> = [],
+) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(sinchErrorBody(status, message, fieldViolations)));
+}
+
+/** Default message of a scripted error answer, worded like Sinch's. */
+const SCRIPTED_MESSAGES: Readonly<Record<number, string>> = {
+  400: 'Invalid argument (scripted by the local Sinch stand-in)',
+  403: 'The project does not have access to this resource (scripted by the local Sinch stand-in)',
+  404: 'The requested resource was not found (scripted by the local Sinch stand-in)',
+  429: 'Too many requests (scripted by the local Sinch stand-in)',
+  500: 'Internal error (scripted by the local Sinch stand-in)',
+  503: 'Service unavailable (scripted by the local Sinch stand-in)',
+};
+
+/** The first channel identity the message goes to (the priority order's channel first). */
+function firstRecipient(request: Record<string, unknown>): DeliveredSend['channelIdentity'] {
+  const recipient = request.recipient as
+    | { identified_by?: { channel_identities?: Array<{ channel: string; identity: string }> } }
+    | undefined;
+  const identities = recipient?.identified_by?.channel_identities ?? [];
+  const priority = (request.channel_priority_order as string[] | undefined)?.[0];
+  const chosen = identities.find((i) => i.channel === priority) ?? identities[0];
+  return chosen ? { channel: chosen.channel, identity: chosen.identity } : undefined;
+}
+
+/**
+ * @example
+ * const sinch = await startSinchStandIn({ projectId: 'p' });
+ * process.env.SINCH_API_URL = sinch.apiUrl;
+ * process.env.SINCH_AUTH_URL = sinch.authUrl;
+ * sinch.deliverTo({ url: (appId) => `${webhookBase}/webhooks/${appId}`, secret: (appId) => secrets[appId] });
+ * sinch.scriptFor('order-42', answers.status(429), answers.ok());
+ */
+export async function startSinchStandIn(options: SinchStandInOptions = {}): Promise<SinchStandIn> {
+  const projectId = options.projectId ?? 'project-double';
+  const keyId = options.keyId ?? 'key-id-double';
+  const keySecret = options.keySecret ?? 'key-secret-double';
+  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  const reportDelays = options.reportDelaysMs?.length ? options.reportDelaysMs : [200, 300, 500];
+  const tokens = new Map<string, number>();
+  const state = {
+    requests: [] as RecordedRequest[],
+    tokenFetches: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    queue: [] as SinchAnswer[],
+    byCorrelation: new Map<string, SinchAnswer[]>(),
+    tokenQueue: [] as SinchAnswer[],
+    latencyMs: options.latencyMs ?? 0,
+    callbacks: options.callbacks,
+    reports: [] as PostedDeliveryReport[],
+    pendingReports: new Set<Promise<void>>(),
+    /** Correlation ids already rate-limited once (recipient script `firstAttemptOnly`). */
+    limitedOnce: new Set<string>(),
+    closed: false,
+    /** Ends the pauses between delivery reports when the stand-in closes. */
+    closing: new AbortController(),
+  };
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (state.closed) return resolve();
+      const { signal } = state.closing;
+      const onClose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onClose);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onClose, { once: true });
+    });
+
+  const handleToken = async (req: IncomingMessage, res: ServerResponse, body: string) => {
+    const scripted = state.tokenQueue.shift();
+    if (scripted?.delayMs) await sleep(scripted.delayMs);
+    if (scripted?.kind === 'drop') return void req.socket.destroy();
+    if (scripted?.kind === 'status') {
+      // The real token endpoint sends no Retry-After on 429.
+      res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });
+      return void res.end(JSON.stringify({ error: 'rate_limited' }));
+    }
+    const expected = `Basic ${Buffer.from(`${keyId}:${keySecret}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: 'invalid_client' }));
+    }
+    if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: 'unsupported_grant_type' }));
+    }
+    const token = `tok-${randomUUID()}`;
+    tokens.set(token, Date.now() + lifetime * 1000);
+    state.tokenFetches++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: lifetime, scope: '' }));
+  };
+
+  const bearerOf = (req: IncomingMessage): string | undefined => {
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    return match?.[1];
+  };
+
+  /** Posts one report, retrying non-2xx answers with backoff as Sinch does (bounded here). */
+  const postReport = async (send: DeliveredSend, change: Parameters<typeof messageDeliveryCallback>[1]) => {
+    const target = state.callbacks;
+    const url = target?.url(send.appId);
+    if (!target || !url) return;
+    const body = JSON.stringify(messageDeliveryCallback(send, change));
+    const record: PostedDeliveryReport = {
+      appId: send.appId,
+      messageId: send.messageId,
+      correlationId: send.correlationId,
+      status: change.status,
+      url,
+      attempts: 0,
+    };
+    state.reports.push(record);
+    const secret = target.secret(send.appId);
+    for (let attempt = 1; attempt <= 5 && !state.closed; attempt++) {
+      record.attempts = attempt;
+      try {
+        const answer = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(secret ? signSinchCallback({ secret, body }) : {}),
+          },
+          body,
+          signal: AbortSignal.any([AbortSignal.timeout(10_000), state.closing.signal]),
+        });
+        await answer.arrayBuffer();
+        record.answer = answer.status;
+        if (answer.ok) return;
+      } catch {
+        delete record.answer;
+      }
+      await pause(250 * 2 ** attempt);
+    }
+  };
+
+  const scheduleReports = (send: DeliveredSend, script: RecipientScript) => {
+    if (script.reports.length === 0) return;
+    const run = (async () => {
+      for (const [i, status] of script.reports.entries()) {
+        await pause(reportDelays[Math.min(i, reportDelays.length - 1)]!);
+        if (state.closed) return;
+        await postReport(send, { status, reason: status === 'FAILED' ? script.failure : undefined });
+      }
+    })();
+    state.pendingReports.add(run);
+    void run.finally(() => state.pendingReports.delete(run));
+  };
+
+  const handleSend = async (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => {
+    const answer = (status: number) => {
+      recorded.status = status;
+      recorded.outcome = status < 300 ? 'accepted' : 'rejected';
+    };
+    const token = bearerOf(req);
+    const validUntil = token ? tokens.get(token) : undefined;
+    if (!token || validUntil === undefined || validUntil < Date.now()) {
+      answer(401);
+      return sinchError(res, 401, 'Invalid or expired token', {
+        'www-authenticate': 'Bearer error="invalid_token", error_description="token expired"',
+      });
+    }
+    const request = (recorded.json ?? {}) as Record<string, unknown>;
+    const correlationId = typeof request.correlation_id === 'string' ? request.correlation_id : undefined;
+    const perId = correlationId ? state.byCorrelation.get(correlationId) : undefined;
+    const scripted: SinchAnswer | undefined = perId?.length ? perId.shift() : state.queue.shift();
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    try {
+      await sleep(scripted?.delayMs ?? state.latencyMs);
+    } finally {
+      state.inFlight--;
+    }
+    if (scripted?.kind === 'expired') {
+      tokens.delete(token);
+      answer(401);
+      return sinchError(res, 401, 'Invalid or expired token', {
+        'www-authenticate': 'Bearer error="invalid_token", error_description="token expired"',
+      });
+    }
+    if (scripted?.kind === 'status') {
+      answer(scripted.status);
+      return sinchError(
+        res,
+        scripted.status,
+        SCRIPTED_MESSAGES[scripted.status] ?? `scripted ${scripted.status}`,
+        scripted.headers,
+      );
+    }
+    // Sinch checks the request before anything else happens to it.
+    const invalid = fieldViolationOf(recorded.json);
+    if (invalid) {
+      answer(400);
+      return sinchError(res, 400, `Invalid argument: ${invalid.field}: ${invalid.description}`, {}, [
+        invalid,
+      ]);
+    }
+    const recipient = firstRecipient(request);
+    const script = recipient ? recipientScriptOf(recipient.identity) : recipientScriptOf('');
+    if (!scripted && script.send !== 'accept') {
+      const key = `${correlationId ?? recorded.body}`;
+      const limitNow = !script.send.firstAttemptOnly || !state.limitedOnce.has(key);
+      if (limitNow) {
+        if (script.send.firstAttemptOnly) state.limitedOnce.add(key);
+        answer(script.send.status);
+        return sinchError(res, script.send.status, SCRIPTED_MESSAGES[script.send.status] ?? 'scripted');
+      }
+    }
+    recorded.messageId = sinchLikeId();
+    if (scripted?.kind === 'drop') {
+      recorded.outcome = 'dropped';
+      req.socket.destroy();
+    } else {
+      answer(200);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message_id: recorded.messageId, accepted_time: new Date().toISOString() }));
+    }
+    // A dropped answer still sent the message: its reports follow, as they would at Sinch.
+    const contact = (request.recipient as { contact_id?: string } | undefined)?.contact_id;
+    scheduleReports(
+      {
+        projectId,
+        appId: String(request.app_id),
+        messageId: recorded.messageId,
+        correlationId,
+        messageMetadata: typeof request.message_metadata === 'string' ? request.message_metadata : undefined,
+        channelIdentity: recipient,
+        contactId: contact,
+      },
+      script,
+    );
+  };
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      for (const route of options.routes ?? []) {
+        if (route(req, res, body)) return;
+      }
+      const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
+      const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body };
+      try {
+        recorded.json = JSON.parse(body);
+      } catch {
+        // form bodies (token endpoint) and empty bodies are not JSON
+      }
+      state.requests.push(recorded);
+      const run = async () => {
+        if (path === '/oauth2/token' && req.method === 'POST') return handleToken(req, res, body);
+        const send = /^\/v1\/projects\/([^/]+)\/messages:send$/.exec(path);
+        if (send && req.method === 'POST') {
+          if (decodeURIComponent(send[1]!) !== projectId) {
+            recorded.status = 404;
+            recorded.outcome = 'rejected';
+            return sinchError(res, 404, 'Project not found');
+          }
+          return handleSend(req, res, recorded);
+        }
+        return sinchError(res, 404, `no route ${req.method} ${path}`);
+      };
+      run().catch((error: unknown) => sinchError(res, 500, String(error)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
+
+  return {
+    apiUrl: base,
+    authUrl: `${base}/oauth2/token`,
+    projectId,
+    keyId,
+    keySecret,
+    get requests() {
+      return state.requests;
+    },
+    sends: () => state.requests.filter((r) => r.path.endsWith('/messages:send')),
+    deliveryReports: () => [...state.reports],
+    reportsSettled: async () => {
+      while (state.pendingReports.size > 0) await Promise.allSettled([...state.pendingReports]);
+    },
+    deliverTo: (target) => {
+      state.callbacks = target;
+    },
+    tokenFetches: () => state.tokenFetches,
+    maxInFlight: () => state.maxInFlight,
+    script: (...next) => {
+      state.queue.push(...next);
+    },
+    scriptFor: (correlationId, ...next) => {
+      state.byCorrelation.set(correlationId, [...(state.byCorrelation.get(correlationId) ?? []), ...next]);
+    },
+    scriptToken: (...next) => {
+      state.tokenQueue.push(...next);
+    },
+    get latencyMs() {
+      return state.latencyMs;
+    },
+    set latencyMs(value: number) {
+      state.latencyMs = value;
+    },
+    expireAllTokens: () => tokens.clear(),
+    reset: () => {
+      state.requests = [];
+      state.tokenFetches = 0;
+      state.maxInFlight = 0;
+      state.queue = [];
+      state.byCorrelation.clear();
+      state.tokenQueue = [];
+      state.reports = [];
+      state.limitedOnce.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        state.closed = true;
+        state.closing.abort();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
