@@ -24,6 +24,7 @@ export const CALLBACK_KEYS = {
   UNSUPPORTED: 'unsupported_callback',
   SMART_CONVERSATION: 'smart_conversation_notification',
   RECORD_NOTIFICATION: 'record_notification',
+  BATCH_STATUS_UPDATE: 'batch_status_update_notification',
 } as const;
 export type SimulatedTrigger = keyof typeof CALLBACK_KEYS;
 export const SIMULATED_TRIGGERS = Object.keys(CALLBACK_KEYS) as SimulatedTrigger[];
@@ -133,10 +134,13 @@ export function sampleCallback(
     },
     OPT_IN: { request_id: randomUUID(), contact_id: '', channel, identity, status: 'OPT_IN_SUCCEEDED' },
     OPT_OUT: { request_id: randomUUID(), contact_id: '', channel, identity, status: 'OPT_OUT_SUCCEEDED' },
+    // Sinch's models nest the event: channel_event_notification.channel_event.
     CHANNEL_EVENT: {
-      channel,
-      event_type: 'WHATSAPP_QUALITY_RATING_CHANGED',
-      additional_data: { quality_rating: 'GREEN' },
+      channel_event: {
+        channel,
+        event_type: 'WHATS_APP_QUALITY_RATING_CHANGED',
+        additional_data: { quality_rating: 'GREEN' },
+      },
     },
     UNSUPPORTED: {
       channel,
@@ -146,7 +150,17 @@ export function sampleCallback(
       channel_identity: channelIdentity,
     },
     SMART_CONVERSATION: { message_id: messageId, channel_identity: channelIdentity, analysis_results: {} },
-    RECORD_NOTIFICATION: { message_id: messageId, channel_identity: channelIdentity },
+    RECORD_NOTIFICATION: {
+      entity_id: messageId,
+      record_status: 'EVENT_RECORD_STORED',
+      channel_identity: channelIdentity,
+      ...dispatch,
+    },
+    BATCH_STATUS_UPDATE: {
+      batch_id: newUlid(),
+      batch_status: 'BATCH_STATUS_PROCESSED',
+      batch_type: 'BATCH_TYPE_MESSAGES',
+    },
   };
   return {
     app_id: options.appId,

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { WEBHOOK_TRIGGERS } from '../functions/sinch/webhooks-api';
+import {
+  WEBHOOK_TRIGGER_ALIASES,
+  WEBHOOK_TRIGGERS,
+  type WebhookTrigger,
+} from '../functions/sinch/webhooks-api';
 
 /** Sinch Conversation API regions: an app lives in exactly one of them. */
 export const SINCH_REGIONS = ['eu', 'us', 'br'] as const;
@@ -19,7 +23,13 @@ const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const SinchAppSchema = z.strictObject({
   id: z.string().regex(ULID, 'app id must be a ULID (26 characters of Crockford base32, upper case)'),
   name: z.string().min(1).max(64).optional(),
-  triggers: z.array(z.enum(WEBHOOK_TRIGGERS)).min(1).optional(),
+  /** Sinch's trigger names; an alias (SMART_CONVERSATIONS) is read as its trigger, with a warning. */
+  triggers: z
+    .array(
+      z.enum([...WEBHOOK_TRIGGERS, ...(Object.keys(WEBHOOK_TRIGGER_ALIASES) as ['SMART_CONVERSATIONS'])]),
+    )
+    .min(1)
+    .optional(),
 });
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -128,7 +138,7 @@ export const BridgeConfigSchema = z
   });
 
 export type BridgeConfig = z.output<typeof BridgeConfigSchema>;
-export type SinchApp = z.output<typeof SinchAppSchema>;
+export type SinchApp = Omit<z.output<typeof SinchAppSchema>, 'triggers'> & { triggers?: WebhookTrigger[] };
 
 /** One region's config with tunables resolved (defaults < top level < region). */
 export interface RegionSettings {
@@ -156,7 +166,11 @@ export class BridgeConfigError extends Error {
  * const regions = parseBridgeConfig(app.node.tryGetContext('sinch'));
  * for (const region of regions) new RegionStack(app, `SinchBridge-${region.sinchRegion}`, { settings: region });
  */
-export function parseBridgeConfig(raw: unknown): RegionSettings[] {
+export function parseBridgeConfig(
+  raw: unknown,
+  options: { warn?: (message: string) => void } = {},
+): RegionSettings[] {
+  const warn = options.warn ?? ((message: string) => console.warn(message));
   const result = BridgeConfigSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${fieldName(issue.path)}: ${issue.message}`);
@@ -171,7 +185,13 @@ export function parseBridgeConfig(raw: unknown): RegionSettings[] {
         sinchRegion,
         awsRegion: regionConfig.awsRegion,
         projectId: config.projectId,
-        apps: regionConfig.apps,
+        apps: regionConfig.apps.map((app, index) =>
+          withCanonicalTriggers(app, (position, alias, trigger) =>
+            warn(
+              `${fieldName(['regions', sinchRegion, 'apps', index, 'triggers', position])}: ${alias} is the Node SDK's spelling; Sinch's API names the trigger ${trigger}, which is used instead`,
+            ),
+          ),
+        ),
         ...(regionConfig.credentialsSecretArn
           ? { credentialsSecretArn: regionConfig.credentialsSecretArn }
           : {}),
@@ -181,6 +201,22 @@ export function parseBridgeConfig(raw: unknown): RegionSettings[] {
       },
     ];
   });
+}
+
+/** An app with each trigger alias replaced by the trigger it stands for (once). */
+function withCanonicalTriggers(
+  app: z.output<typeof SinchAppSchema>,
+  onAlias: (position: number, alias: string, trigger: WebhookTrigger) => void,
+): SinchApp {
+  const { triggers, ...rest } = app;
+  if (!triggers) return rest;
+  const canonical = triggers.map((trigger, position) => {
+    const target = (WEBHOOK_TRIGGER_ALIASES as Record<string, WebhookTrigger>)[trigger];
+    if (!target) return trigger as WebhookTrigger;
+    onAlias(position, trigger, target);
+    return target;
+  });
+  return { ...rest, triggers: [...new Set(canonical)] };
 }
 
 function fieldName(path: PropertyKey[]): string {

@@ -16,7 +16,7 @@ const anyObject = absentUnless(z.record(z.string(), z.unknown()));
 
 export const ChannelIdentitySchema = loose({ channel: text, identity: text, app_id: text });
 
-export const ReasonSchema = loose({ code: text, description: text, sub_code: text });
+export const ReasonSchema = loose({ code: text, description: text, sub_code: text, channel_code: text });
 
 export const ContactMessageSchema = loose({
   text_message: loose({ text }),
@@ -81,7 +81,11 @@ export const EventDeliveryReportSchema = loose({
   reason: ReasonSchema,
 });
 
-/** CAPABILITY, OPT_IN and OPT_OUT: the channel identity is flat and `request_id` dedupes. */
+/**
+ * CAPABILITY, OPT_IN and OPT_OUT: the channel identity is flat and `request_id` dedupes.
+ * CAPABILITY says why a capability is partial in `reason`; OPT_IN / OPT_OUT why they failed
+ * in `error_details`.
+ */
 export const RequestNotificationSchema = loose({
   request_id: text,
   contact_id: text,
@@ -90,22 +94,62 @@ export const RequestNotificationSchema = loose({
   status: text,
   capability_status: text,
   processing_mode: text,
+  reason: ReasonSchema,
+  error_details: loose({ description: text }),
 });
 
 export const ConversationNotificationSchema = loose({
   conversation: loose({ id: text, contact_id: text, active_channel: text }),
 });
 
-/** CONTACT_CREATE / DELETE / UPDATE carry `contact`; CONTACT_MERGE the contact it kept. */
+/**
+ * CONTACT_CREATE / DELETE / UPDATE carry `contact`; CONTACT_MERGE the contact it kept and the
+ * one it deleted. Sinch's prose docs show a flat `contact_id` on delete: read it too.
+ */
 export const ContactNotificationSchema = loose({
   contact: loose({ id: text }),
+  contact_id: text,
   preserved_contact: loose({ id: text }),
+  deleted_contact: loose({ id: text }),
 });
 
-export const ChannelEventNotificationSchema = loose({ event: loose({ channel: text, event_type: text }) });
+/**
+ * CHANNEL_EVENT: `{ channel_event: { channel, event_type, additional_data } }` in Sinch's
+ * models. The prose docs also show the event's fields one level up (a top-level
+ * `channel_event`), which reads the same through the flat fields.
+ */
+export const ChannelEventNotificationSchema = loose({
+  channel_event: loose({ channel: text, event_type: text }),
+  channel: text,
+  event_type: text,
+});
 
 /** Notifications that carry a channel identity the same way the message callbacks do. */
 export const ContactScopedNotificationSchema = loose({ ...contactScoped, channel: text });
+
+/** SMART_CONVERSATION: a flat `channel` and a plain-string `channel_identity`, about one message. */
+export const SmartConversationNotificationSchema = loose({
+  contact_id: text,
+  conversation_id: text,
+  channel: text,
+  channel_identity: text,
+  message_id: text,
+});
+
+/** RECORD_NOTIFICATION: what happened to the record of an entity (`record_status`, `reason`). */
+export const RecordNotificationSchema = loose({
+  ...contactScoped,
+  entity_id: text,
+  record_status: text,
+  reason: ReasonSchema,
+});
+
+/** BATCH_STATUS_UPDATE (Batch API): the status of one batch. */
+export const BatchStatusUpdateNotificationSchema = loose({
+  batch_id: text,
+  batch_status: text,
+  batch_type: text,
+});
 
 /**
  * The notification key of a callback and the trigger it means (there is no `trigger` field in
@@ -133,9 +177,19 @@ export const TRIGGER_BY_KEY = {
   unsupported_callback: 'UNSUPPORTED',
   smart_conversation_notification: 'SMART_CONVERSATION',
   record_notification: 'RECORD_NOTIFICATION',
+  batch_status_update_notification: 'BATCH_STATUS_UPDATE',
 } as const;
 
 export type CallbackKey = keyof typeof TRIGGER_BY_KEY;
+
+/**
+ * Keys Sinch's prose docs show in place of the models' keys: read as the model key they stand
+ * for (the models are generated from the API spec and win; these are cheap to tolerate).
+ */
+export const CALLBACK_KEY_ALIASES: Readonly<Record<string, CallbackKey>> = {
+  channel_event: 'channel_event_notification',
+  duplicated_identities_notification: 'duplicated_contact_identities_notification',
+};
 export type Trigger = (typeof TRIGGER_BY_KEY)[CallbackKey];
 export const TRIGGERS = Object.values(TRIGGER_BY_KEY) as Trigger[];
 
@@ -152,14 +206,30 @@ export const CallbackEnvelopeSchema = z.looseObject({
 export type CallbackEnvelope = z.output<typeof CallbackEnvelopeSchema>;
 
 /**
+ * The notification of a parsed callback: its (model) key and its value, or `undefined` when it
+ * has no key we know. A prose-docs alias reads as the model key it stands for.
+ *
+ * @example
+ * notificationOf({ app_id: 'A', message: { id: 'M' } }); // { key: 'message', value: { id: 'M' } }
+ * notificationOf({ app_id: 'A', channel_event: {} }); // { key: 'channel_event_notification', value: {} }
+ */
+export function notificationOf(
+  callback: Record<string, unknown>,
+): { key: CallbackKey; value: unknown } | undefined {
+  for (const key of Object.keys(callback)) {
+    if (Object.hasOwn(TRIGGER_BY_KEY, key)) return { key: key as CallbackKey, value: callback[key] };
+    if (Object.hasOwn(CALLBACK_KEY_ALIASES, key))
+      return { key: CALLBACK_KEY_ALIASES[key]!, value: callback[key] };
+  }
+  return undefined;
+}
+
+/**
  * The notification key of a parsed callback, or `undefined` when it has none we know.
  *
  * @example
  * callbackKeyOf({ app_id: 'A', message: {} }); // 'message'
  */
 export function callbackKeyOf(callback: Record<string, unknown>): CallbackKey | undefined {
-  for (const key of Object.keys(callback)) {
-    if (Object.hasOwn(TRIGGER_BY_KEY, key)) return key as CallbackKey;
-  }
-  return undefined;
+  return notificationOf(callback)?.key;
 }

@@ -1,5 +1,5 @@
 /**
- * The normalized `data` of every `sinch.conversation.*` event (contracts section 3): one zod
+ * The normalized `data` of every `sinch.conversation.*` event (docs/events.md): one zod
  * schema per trigger, the single source of the TypeScript types and of the published JSON
  * Schema `schemas/conversation-event.v1.json`. Objects are loose on purpose: adding an
  * optional field is not a breaking change, so consumers must tolerate fields they don't know.
@@ -14,6 +14,7 @@ export const ReasonSchema = z.looseObject({
   code: optionalText,
   description: optionalText,
   subCode: optionalText,
+  channelCode: optionalText.describe("The channel's own error code, when Sinch passes it on"),
 });
 
 /** Fields every normalized event has (`trigger` is set per variant below). */
@@ -62,6 +63,7 @@ export const MessageInboundDataSchema = z.looseObject({
   trigger: z.literal('MESSAGE_INBOUND'),
   ...common,
   messageId: optionalText,
+  direction: optionalText.describe('TO_APP for messages from a contact'),
   senderId: optionalText,
   replyToMessageId: optionalText,
   injected: z.boolean().optional(),
@@ -105,8 +107,57 @@ export const EventDeliveryDataSchema = z.looseObject({
 export const RequestNotificationDataSchema = z.looseObject({
   trigger: z.enum(['CAPABILITY', 'OPT_IN', 'OPT_OUT']),
   ...common,
-  requestId: optionalText,
-  status: optionalText,
+  requestId: optionalText.describe('Sinch says it can be used to detect duplicates'),
+  status: optionalText.describe(
+    'CAPABILITY_FULL/PARTIAL/NONE, OPT_IN_SUCCEEDED/FAILED, OPT_OUT_SUCCEEDED/FAILED, ...',
+  ),
+  reason: ReasonSchema.optional().describe('CAPABILITY: why a capability is partial or missing'),
+  errorDetails: z
+    .looseObject({ description: optionalText })
+    .optional()
+    .describe('OPT_IN / OPT_OUT: why the change failed'),
+});
+
+export const MessageRedactionDataSchema = z.looseObject({
+  trigger: z.literal('MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION'),
+  ...common,
+  messageId: optionalText,
+  direction: optionalText,
+});
+
+export const ChannelEventDataSchema = z.looseObject({
+  trigger: z.literal('CHANNEL_EVENT'),
+  ...common,
+  eventType: optionalText.describe('e.g. WHATS_APP_QUALITY_RATING_CHANGED; details stay in payload'),
+});
+
+export const SmartConversationDataSchema = z.looseObject({
+  trigger: z.literal('SMART_CONVERSATION'),
+  ...common,
+  messageId: optionalText.describe('The message the analysis is about; the results stay in payload'),
+});
+
+export const RecordNotificationDataSchema = z.looseObject({
+  trigger: z.literal('RECORD_NOTIFICATION'),
+  ...common,
+  entityId: optionalText,
+  recordStatus: optionalText.describe('e.g. EVENT_RECORD_STORED, EVENT_RECORD_FAILED'),
+  reason: ReasonSchema.optional(),
+});
+
+export const ContactMergeDataSchema = z.looseObject({
+  trigger: z.literal('CONTACT_MERGE'),
+  ...common,
+  contactId: optionalText.describe('The contact that was kept'),
+  deletedContactId: optionalText.describe('The contact merged into it and deleted'),
+});
+
+export const BatchStatusUpdateDataSchema = z.looseObject({
+  trigger: z.literal('BATCH_STATUS_UPDATE'),
+  ...common,
+  batchId: optionalText,
+  status: optionalText.describe('batch_status, e.g. BATCH_STATUS_PROCESSED'),
+  batchType: optionalText,
 });
 
 const DETAILED = [
@@ -118,6 +169,12 @@ const DETAILED = [
   'CAPABILITY',
   'OPT_IN',
   'OPT_OUT',
+  'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
+  'CHANNEL_EVENT',
+  'SMART_CONVERSATION',
+  'RECORD_NOTIFICATION',
+  'CONTACT_MERGE',
+  'BATCH_STATUS_UPDATE',
 ] as const satisfies readonly Trigger[];
 type DetailedTrigger = (typeof DETAILED)[number];
 const OTHER_TRIGGERS = TRIGGERS.filter((t) => !(DETAILED as readonly string[]).includes(t)) as Exclude<
@@ -138,6 +195,12 @@ export const ConversationEventDataSchema = z.discriminatedUnion('trigger', [
   EventInboundDataSchema,
   EventDeliveryDataSchema,
   RequestNotificationDataSchema,
+  MessageRedactionDataSchema,
+  ChannelEventDataSchema,
+  SmartConversationDataSchema,
+  RecordNotificationDataSchema,
+  ContactMergeDataSchema,
+  BatchStatusUpdateDataSchema,
   OtherNotificationDataSchema,
 ]);
 

@@ -7,14 +7,18 @@ import * as z from 'zod/mini';
 import type { SinchClient } from './client';
 import { isSinchError } from './errors';
 
-/** Every trigger the Conversation API accepts on a webhook (UNSPECIFIED_TRIGGER is an error there). */
+/**
+ * Every trigger the Conversation API accepts on a webhook (UNSPECIFIED_TRIGGER is an error
+ * there), spelt as Sinch's generated SDKs spell them (Java `EventDestinationTrigger`, .NET
+ * `WebhookTrigger`); events use the same names as their type.
+ */
 export const WEBHOOK_TRIGGERS = [
   'MESSAGE_DELIVERY',
   'MESSAGE_SUBMIT',
   'MESSAGE_INBOUND',
   'EVENT_DELIVERY',
   'EVENT_INBOUND',
-  'SMART_CONVERSATIONS',
+  'SMART_CONVERSATION',
   'MESSAGE_INBOUND_SMART_CONVERSATION_REDACTION',
   'CONVERSATION_START',
   'CONVERSATION_STOP',
@@ -30,7 +34,14 @@ export const WEBHOOK_TRIGGERS = [
   'CHANNEL_EVENT',
   'CAPABILITY',
   'RECORD_NOTIFICATION',
+  'BATCH_STATUS_UPDATE',
 ] as const;
+export type WebhookTrigger = (typeof WEBHOOK_TRIGGERS)[number];
+
+/** Other spellings seen in Sinch's SDKs, and the trigger each stands for (only the Node SDK says SMART_CONVERSATIONS). */
+export const WEBHOOK_TRIGGER_ALIASES = {
+  SMART_CONVERSATIONS: 'SMART_CONVERSATION',
+} as const satisfies Record<string, WebhookTrigger>;
 
 /** A webhook as the Conversation API returns it (fields we do not use pass through unchecked). */
 export const SinchWebhookSchema = z.looseObject({

@@ -1,10 +1,11 @@
 /**
- * Sinch callback -> CloudEvents envelope with normalized `data` (contracts section 3).
+ * Sinch callback -> CloudEvents envelope with normalized `data` (docs/events.md).
  * Pure: no I/O, no clock, no Lambda.
  */
 import { createHash } from 'node:crypto';
 import type * as z from 'zod/mini';
 import {
+  BatchStatusUpdateNotificationSchema,
   CallbackEnvelopeSchema,
   type ReasonSchema as CallbackReasonSchema,
   ChannelEventNotificationSchema,
@@ -12,13 +13,15 @@ import {
   ContactNotificationSchema,
   ContactScopedNotificationSchema,
   ConversationNotificationSchema,
-  callbackKeyOf,
   EventDeliveryReportSchema,
   EventInboundSchema,
   MessageDeliveryReportSchema,
   MessageInboundSchema,
   MessageSubmitNotificationSchema,
+  notificationOf,
+  RecordNotificationSchema,
   RequestNotificationSchema,
+  SmartConversationNotificationSchema,
   TRIGGER_BY_KEY,
 } from '../events/callback-envelope';
 import { type CloudEvent, eventSource, stableId, toCloudEvent } from '../events/cloud-event';
@@ -45,7 +48,7 @@ export interface NormalizeContext {
   receivedAt: string;
 }
 
-type Reason = { code?: string; description?: string; subCode?: string };
+type Reason = { code?: string; description?: string; subCode?: string; channelCode?: string };
 type ChannelIdentity = { channel?: string | undefined; identity?: string | undefined };
 
 /** What one notification key contributes beyond the envelope. */
@@ -74,6 +77,7 @@ function toReason(reason: ReturnType<typeof CallbackReasonSchema.parse>): Reason
     code: reason.code,
     description: reason.description,
     subCode: reason.sub_code,
+    channelCode: reason.channel_code,
   });
   return Object.keys(normalized).length > 0 ? normalized : undefined;
 }
@@ -152,12 +156,13 @@ function extract(key: keyof typeof TRIGGER_BY_KEY, value: unknown): Extracted {
         key === 'message'
           ? {
               messageId: m.id,
+              direction: m.direction,
               senderId: m.sender_id,
               replyToMessageId: m.contact_message?.reply_to?.message_id,
               injected: m.injected,
               content: toMessageContent(m.contact_message),
             }
-          : { messageId: m.id };
+          : { messageId: m.id, direction: m.direction };
       return { ...contactScoped(m), idParts: [m.id], specific };
     }
     case 'message_delivery_report': {
@@ -219,7 +224,14 @@ function extract(key: keyof typeof TRIGGER_BY_KEY, value: unknown): Extracted {
         identity: { channel: n.channel, identity: n.identity },
         idParts: [n.request_id],
         shared: { contactId: n.contact_id, processingMode: n.processing_mode },
-        specific: { requestId: n.request_id, status: n.capability_status ?? n.status },
+        specific: {
+          requestId: n.request_id,
+          status: n.capability_status ?? n.status,
+          reason: toReason(n.reason),
+          errorDetails: n.error_details?.description
+            ? { description: n.error_details.description }
+            : undefined,
+        },
       };
     }
     case 'conversation_start_notification':
@@ -233,38 +245,62 @@ function extract(key: keyof typeof TRIGGER_BY_KEY, value: unknown): Extracted {
       };
     }
     case 'channel_event_notification': {
-      const e = read(ChannelEventNotificationSchema, value).event;
-      return { identity: { channel: e?.channel }, shared: {}, specific: {} };
+      // The models nest the event in `channel_event`; the prose docs' shape has its fields flat.
+      const n = read(ChannelEventNotificationSchema, value);
+      const e = n.channel_event ?? n;
+      return { identity: { channel: e.channel }, shared: {}, specific: { eventType: e.event_type } };
     }
-    case 'unsupported_callback':
-    case 'smart_conversation_notification':
-    case 'record_notification': {
+    case 'unsupported_callback': {
       const n = read(ContactScopedNotificationSchema, value);
-      const scoped = contactScoped(n);
-      // SMART_CONVERSATION sends the identity as a plain string next to a flat `channel`.
-      const flatIdentity = (value as { channel_identity?: unknown } | undefined)?.channel_identity;
       return {
         identity: {
           channel: n.channel_identity?.channel ?? n.channel,
-          identity:
-            n.channel_identity?.identity ?? (typeof flatIdentity === 'string' ? flatIdentity : undefined),
+          identity: n.channel_identity?.identity,
         },
-        shared: scoped.shared,
+        shared: contactScoped(n).shared,
         specific: {},
+      };
+    }
+    case 'smart_conversation_notification': {
+      // SMART_CONVERSATION sends the identity as a plain string next to a flat `channel`.
+      const n = read(SmartConversationNotificationSchema, value);
+      return {
+        identity: { channel: n.channel, identity: n.channel_identity },
+        shared: { contactId: n.contact_id, conversationId: n.conversation_id },
+        specific: { messageId: n.message_id },
+      };
+    }
+    case 'record_notification': {
+      const n = read(RecordNotificationSchema, value);
+      return {
+        ...contactScoped(n),
+        specific: { entityId: n.entity_id, recordStatus: n.record_status, reason: toReason(n.reason) },
+      };
+    }
+    case 'batch_status_update_notification': {
+      const n = read(BatchStatusUpdateNotificationSchema, value);
+      return {
+        identity: {},
+        shared: {},
+        specific: { batchId: n.batch_id, status: n.batch_status, batchType: n.batch_type },
       };
     }
     default: {
       // Contact notifications are project-wide: no channel identity, no Sinch event id.
       const n = read(ContactNotificationSchema, value);
-      const contactId = n.contact?.id ?? n.preserved_contact?.id;
-      return { identity: {}, shared: { contactId }, specific: {} };
+      const contactId = n.contact?.id ?? n.contact_id ?? n.preserved_contact?.id;
+      return {
+        identity: {},
+        shared: { contactId },
+        specific: { deletedContactId: n.deleted_contact?.id },
+      };
     }
   }
 }
 
 /**
- * Normalizes a verified, parsed Sinch callback into the CloudEvents envelope of contracts
- * section 3. Never throws for an object: a callback with no notification key we know becomes
+ * Normalizes a verified, parsed Sinch callback into the CloudEvents envelope of
+ * docs/events.md. Never throws for an object: a callback with no notification key we know becomes
  * `sinch.conversation.unrecognized`, so nothing signed is dropped.
  *
  * The id is content-derived, so a Sinch retry (new nonce, new timestamp, same body) gets the
@@ -281,10 +317,11 @@ export function normalizeCallback(
   context: NormalizeContext,
 ): ConversationCloudEvent {
   const envelope = CallbackEnvelopeSchema.parse(callback);
-  const key = callbackKeyOf(callback);
+  const notification = notificationOf(callback);
+  const key = notification?.key;
   const trigger = key ? TRIGGER_BY_KEY[key] : UNRECOGNIZED_TRIGGER;
-  const { identity, idParts, shared, specific } = key
-    ? extract(key, callback[key])
+  const { identity, idParts, shared, specific } = notification
+    ? extract(notification.key, notification.value)
     : { identity: {}, idParts: undefined, shared: {}, specific: {} };
 
   const channel = identity.channel || undefined;

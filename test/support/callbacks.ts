@@ -1,7 +1,10 @@
 /**
  * Factories of realistic Sinch Conversation API callbacks, one per trigger, in CONVERSATION
  * or DISPATCH processing mode (DISPATCH: `contact_id` and `conversation_id` are empty strings).
- * Shapes follow the Conversation API callback reference; override any part per test.
+ * Shapes follow Sinch's published models, not our code: the OpenAPI-generated Java models
+ * (`com.sinch.sdk.domains.conversation.models.v1.sinchevents.*`), the .NET SDK's hook
+ * fixtures' shapes and the Node SDK's `mod-callback-events` types. Values are our own.
+ * `proseShapes` holds the shapes Sinch's prose docs show where they differ from the models.
  */
 import { randomBytes } from 'node:crypto';
 import type { Trigger } from '../../functions/events/callback-envelope';
@@ -219,27 +222,39 @@ export const callbacks = {
         ],
       },
     }),
-  capability: (o: CallbackOptions & { requestId?: string } = {}) =>
+  /** Java `CapabilityEventNotificationImpl`: a partial or missing capability carries a `reason`. */
+  capability: (o: CallbackOptions & { requestId?: string; partial?: boolean } = {}) =>
     envelope(o, {
       capability_notification: {
         request_id: o.requestId ?? sinchId(),
         contact_id: o.mode === 'DISPATCH' ? '' : '01HQ8Z1C6R3M7YB2T9DKW5XN0F',
         channel: o.channel ?? 'WHATSAPP',
         identity: o.identity ?? '46700000001',
-        capability_status: 'CAPABILITY_FULL',
-        channel_capabilities: ['text', 'media'],
+        capability_status: o.partial ? 'CAPABILITY_PARTIAL' : 'CAPABILITY_FULL',
+        channel_capabilities: o.partial ? ['text'] : ['text', 'media'],
+        ...(o.partial
+          ? {
+              reason: {
+                code: 'RECIPIENT_NOT_OPTED_IN',
+                description: 'The recipient has not opted in to rich messages',
+                sub_code: 'UNSPECIFIED_SUB_CODE',
+                channel_code: '131047',
+              },
+            }
+          : {}),
       },
     }),
-  optIn: (o: CallbackOptions & { requestId?: string } = {}) =>
+  optIn: (o: CallbackOptions & { requestId?: string; failed?: boolean } = {}) =>
     envelope(o, { opt_in_notification: optInOut(o, 'OPT_IN') }),
-  optOut: (o: CallbackOptions & { requestId?: string } = {}) =>
+  optOut: (o: CallbackOptions & { requestId?: string; failed?: boolean } = {}) =>
     envelope(o, { opt_out_notification: optInOut(o, 'OPT_OUT') }),
-  channelEvent: (o: CallbackOptions = {}) =>
+  /** Java `ChannelEventNotificationImpl` / Node `ChannelEventNotification`: `{ channel_event: {...} }`. */
+  channelEvent: (o: CallbackOptions & { eventType?: string } = {}) =>
     envelope(o, {
       channel_event_notification: {
-        event: {
+        channel_event: {
           channel: o.channel ?? 'WHATSAPP',
-          event_type: 'WHATSAPP_QUALITY_RATING_CHANGED',
+          event_type: o.eventType ?? 'WHATS_APP_QUALITY_RATING_CHANGED',
           additional_data: { quality_rating: 'YELLOW' },
         },
       },
@@ -261,27 +276,83 @@ export const callbacks = {
         },
       },
     }),
-  smartConversation: (o: CallbackOptions = {}) =>
+  /** Java `SmartConversationsEventNotificationImpl`: `channel_identity` is a plain string here. */
+  smartConversation: (o: CallbackOptions & { messageId?: string } = {}) =>
     envelope(o, {
       smart_conversation_notification: {
         contact_id: o.mode === 'DISPATCH' ? '' : '01HQ8Z1C6R3M7YB2T9DKW5XN0F',
         channel_identity: o.identity ?? '46700000001',
         channel: o.channel ?? 'WHATSAPP',
-        message_id: sinchId(),
+        message_id: o.messageId ?? sinchId(),
         conversation_id: o.mode === 'DISPATCH' ? '' : '01HQ8Z1C8JXKQ0ZP6V3T4M2BRS',
         analysis_results: {
           ml_sentiment_result: [{ message: 'great service', sentiment: 'positive', score: 0.97 }],
         },
       },
     }),
-  recordNotification: (o: CallbackOptions = {}) =>
+  /** Java `RecordNotificationEventNotificationImpl`: what happened to a record of an entity. */
+  recordNotification: (o: CallbackOptions & { entityId?: string; failed?: boolean } = {}) =>
     envelope(o, {
       record_notification: {
-        record_id: sinchId(),
+        entity_id: o.entityId ?? sinchId(),
+        record_status: o.failed ? 'EVENT_RECORD_FAILED' : 'EVENT_RECORD_STORED',
         ...scoped(o),
-        record_url: 'https://records.example.com/01.json',
+        ...(o.failed
+          ? {
+              reason: { code: 'INTERNAL_ERROR', description: 'The record could not be stored', sub_code: '' },
+            }
+          : {}),
       },
     }),
+  /**
+   * BATCH_STATUS_UPDATE (Batch API, 2025): in no SDK model yet. Shape as Sinch's Batch API
+   * callbacks describe it: `batch_id`, `batch_status`, `batch_type`, `additional_data`.
+   */
+  batchStatusUpdate: (o: CallbackOptions & { batchId?: string; status?: string } = {}) =>
+    envelope(o, {
+      batch_status_update_notification: {
+        batch_id: o.batchId ?? sinchId(),
+        batch_status: o.status ?? 'BATCH_STATUS_PROCESSED',
+        batch_type: 'BATCH_TYPE_MESSAGES',
+        additional_data: {
+          message_batch_data: {
+            send_after: '2026-11-25T06:00:00Z',
+            batch_metadata: { campaign: 'winter-sale' },
+          },
+        },
+      },
+    }),
+};
+
+/**
+ * Shapes Sinch's prose docs show where they differ from the generated models: the models win,
+ * but the bridge reads these too.
+ */
+export const proseShapes = {
+  /** A top-level `channel_event` instead of `channel_event_notification.channel_event`. */
+  channelEventTopLevel: (o: CallbackOptions = {}) =>
+    envelope(o, {
+      channel_event: {
+        channel: o.channel ?? 'WHATSAPP',
+        event_type: 'WHATS_APP_QUALITY_RATING_CHANGED',
+        additional_data: { quality_rating: 'RED' },
+      },
+    }),
+  /** `duplicated_identities_notification` instead of `duplicated_contact_identities_notification`. */
+  contactIdentitiesDuplication: (o: CallbackOptions = {}) =>
+    envelope(o, {
+      duplicated_identities_notification: {
+        duplicated_identities: [
+          {
+            channel: o.channel ?? 'SMS',
+            contact_ids: ['01HQ8Z1C6R3M7YB2T9DKW5XN0F', '01HQ8Z3OTHER00000000000000'],
+          },
+        ],
+      },
+    }),
+  /** A flat `contact_id` on delete instead of `contact.id`. */
+  contactDeleteFlat: (o: CallbackOptions = {}) =>
+    envelope(o, { contact_delete_notification: { contact_id: o.contactId ?? '01HQ8Z1C6R3M7YB2T9DKW5XN0F' } }),
 };
 
 function conversation(o: CallbackOptions) {
@@ -311,14 +382,15 @@ function contact(o: CallbackOptions) {
   };
 }
 
-function optInOut(o: CallbackOptions & { requestId?: string }, kind: 'OPT_IN' | 'OPT_OUT') {
+/** Java `OptInEventNotificationImpl` / `OptOutEventNotificationImpl`. */
+function optInOut(o: CallbackOptions & { requestId?: string; failed?: boolean }, kind: 'OPT_IN' | 'OPT_OUT') {
   return {
     request_id: o.requestId ?? sinchId(),
     contact_id: o.mode === 'DISPATCH' ? '' : '01HQ8Z1C6R3M7YB2T9DKW5XN0F',
     channel: o.channel ?? 'WHATSAPP',
     identity: o.identity ?? '46700000001',
-    status: `${kind}_SUCCEEDED`,
-    error_details: { description: '' },
+    status: o.failed ? `${kind}_FAILED` : `${kind}_SUCCEEDED`,
+    error_details: { description: o.failed ? 'The channel refused the opt-in change' : '' },
     processing_mode: o.mode === 'DISPATCH' ? 'DISPATCH' : 'CONVERSATION',
   };
 }
@@ -346,4 +418,5 @@ export const CALLBACK_BY_TRIGGER: Record<Trigger, (o?: CallbackOptions) => Sinch
   UNSUPPORTED: callbacks.unsupported,
   SMART_CONVERSATION: callbacks.smartConversation,
   RECORD_NOTIFICATION: callbacks.recordNotification,
+  BATCH_STATUS_UPDATE: callbacks.batchStatusUpdate,
 };

@@ -148,6 +148,7 @@ describe('normalizeCallback: MESSAGE_INBOUND', () => {
         processingMode: 'DISPATCH',
         queueAddress: `${TEST_APP_ID}@whatsapp.sinchconversation.com`,
         messageId: '01HQ8Z9MSG0000000000000001',
+        direction: 'TO_APP',
         senderId: '46700999000',
         replyToMessageId: '01HQ8Z9OUT0000000000000001',
         injected: false,
