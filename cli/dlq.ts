@@ -8,13 +8,62 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
+/**
+ * Why a message is in the DLQ, from the message attributes the send function sets when it moves a
+ * command there (`errorKind`, `errorStatus`, `errorCode`, `errorReason`, `errorMessage`,
+ * `attempts`/`receiveCount`). A message without them was moved by the queue's own redrive (the
+ * safety net after `maxReceiveCount` receives, e.g. when the function crashed every time).
+ */
+export interface DeadLetterFailure {
+  /** `invalid_command`, `rejected`, `exhausted`, or `redrive` (moved by SQS, not by the function). */
+  kind: string;
+  status?: number | undefined;
+  code?: string | undefined;
+  reason?: string | undefined;
+  message?: string | undefined;
+  /** Calls to Sinch (or receives, for a redrive) before the message was given up. */
+  attempts?: number | undefined;
+  commandId?: string | undefined;
+  appId?: string | undefined;
+}
+
 /** A dead letter as `dlq inspect` shows it. */
 export interface DeadLetter {
   messageId: string;
   groupId?: string | undefined;
+  /** Receives in the DLQ itself (inspecting adds one; it is not an attempt and moves nothing). */
   receiveCount?: number | undefined;
   sentAt?: string | undefined;
+  failure: DeadLetterFailure;
   body: string;
+}
+
+/** The failure a dead letter carries in its attributes. */
+export function failureOf(m: Message): DeadLetterFailure {
+  const attributes = m.MessageAttributes ?? {};
+  const text = (name: string) => attributes[name]?.StringValue || undefined;
+  const number = (name: string) => {
+    const value = text(name);
+    return value === undefined || !Number.isFinite(Number(value)) ? undefined : Number(value);
+  };
+  const kind = text('errorKind');
+  if (!kind) {
+    return {
+      kind: 'redrive',
+      attempts: undefined,
+      reason: 'moved by the queue after its maxReceiveCount receives',
+    };
+  }
+  return {
+    kind,
+    status: number('errorStatus'),
+    code: text('errorCode'),
+    reason: text('errorReason'),
+    message: text('errorMessage'),
+    attempts: number('attempts') ?? number('receiveCount'),
+    commandId: text('commandId'),
+    appId: text('appId'),
+  };
 }
 
 /** Receives up to `max` messages (hidden for `holdSeconds` while we look at them). */
@@ -84,11 +133,31 @@ export async function inspectDeadLetters(input: {
       sentAt: m.Attributes?.SentTimestamp
         ? new Date(Number(m.Attributes.SentTimestamp)).toISOString()
         : undefined,
+      failure: failureOf(m),
       body: m.Body ?? '',
     }));
   } finally {
     await release(input.sqs, input.queueUrl, messages);
   }
+}
+
+/** The attributes the send function adds when it dead-letters a command: a redriven command starts clean. */
+const FAILURE_ATTRIBUTES = new Set([
+  'errorKind',
+  'errorReason',
+  'errorMessage',
+  'errorStatus',
+  'errorCode',
+  'receiveCount',
+  'attempts',
+  'sourceMessageId',
+  'commandId',
+]);
+
+function keptAttributes(m: Message): NonNullable<Message['MessageAttributes']> {
+  return Object.fromEntries(
+    Object.entries(m.MessageAttributes ?? {}).filter(([name]) => !FAILURE_ATTRIBUTES.has(name)),
+  );
 }
 
 /** Outcome of a redrive. */
@@ -124,9 +193,7 @@ export async function redriveDeadLetters(input: {
         new SendMessageCommand({
           QueueUrl: input.sourceUrl,
           MessageBody: m.Body ?? '',
-          ...(m.MessageAttributes && Object.keys(m.MessageAttributes).length > 0
-            ? { MessageAttributes: m.MessageAttributes }
-            : {}),
+          ...(Object.keys(keptAttributes(m)).length > 0 ? { MessageAttributes: keptAttributes(m) } : {}),
           ...(fifo
             ? {
                 MessageGroupId: m.Attributes?.MessageGroupId ?? 'redrive',

@@ -1,5 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { newUlid } from '../local/bridge';
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/**
+ * A ULID-shaped id (Sinch's message and event ids look like this). Not `local/bridge`'s: importing
+ * the whole local bridge would slow every `simulate`.
+ */
+function newUlid(now = Date.now()): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  let time = '';
+  for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
+  return time + Array.from(randomBytes(16), (b) => alphabet[b % 32]).join('');
+}
 
 /** The notification key of each trigger (sinch-conversation-api.md, "Callbacks"). */
 export const CALLBACK_KEYS = {

@@ -1,5 +1,7 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -9,6 +11,8 @@ import {
 export interface TailedEvent {
   messageId: string;
   groupId?: string | undefined;
+  /** Receives so far, this one included (SQS's ApproximateReceiveCount). */
+  receiveCount?: number | undefined;
   event?: Record<string, unknown>;
   raw: string;
 }
@@ -16,7 +20,22 @@ export interface TailedEvent {
 export interface FollowOptions {
   sqs: SQSClient;
   queueUrl: string;
-  onEvent: (event: TailedEvent) => void;
+  /**
+   * Shows one event; awaited before the event is deleted, so an event whose printing failed
+   * (stdout closed, EPIPE) stays on the queue.
+   */
+  onEvent: (event: TailedEvent) => unknown;
+  /** Peeking: only events for which this is true are shown. */
+  filter?: (event: TailedEvent) => boolean;
+  /**
+   * `consume` (default): delete what was shown. `peek`: one look at what is waiting, deleting
+   * nothing (each message is received once, held while the look lasts, then made visible again).
+   */
+  mode?: 'consume' | 'peek';
+  /** Peeking: shown events for which this is true are deleted (a tool taking its own test events). */
+  take?: (event: TailedEvent) => boolean;
+  /** Consuming into a pipe: one event at a time, each deleted after the next write succeeded. */
+  oneByOne?: boolean;
   /** Stop after this many events. */
   limit?: number;
   /** Stop after this many seconds without a new event. */
@@ -24,17 +43,87 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
+function toTailed(m: Message): TailedEvent {
+  const raw = m.Body ?? '';
+  let event: Record<string, unknown> | undefined;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      event = parsed as Record<string, unknown>;
+  } catch {
+    // shown raw
+  }
+  return {
+    messageId: m.MessageId ?? '',
+    groupId: m.Attributes?.MessageGroupId,
+    receiveCount: m.Attributes?.ApproximateReceiveCount
+      ? Number(m.Attributes.ApproximateReceiveCount)
+      : undefined,
+    raw,
+    ...(event ? { event } : {}),
+  };
+}
+
+/** Makes received messages visible again at once (SQS batches at most 10 entries). */
+async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.slice(i, i + 10).map((m, j) => ({
+          Id: String(i + j),
+          ReceiptHandle: m.ReceiptHandle!,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+}
+
 /**
- * Follows a queue like a consumer: long-polls, hands each message to `onEvent`, then deletes it
- * (tail is a consumer; do not run it against a queue another consumer depends on). Returns how
- * many events it saw.
+ * Follows a queue. Consuming (the default), it long-polls, shows each message, and deletes only
+ * the messages it showed: an event filtered out, or not printed because stdout closed or Ctrl-C
+ * came, is made visible again for the queue's other readers. Peeking, it takes one look (see
+ * {@link FollowOptions.mode}) and deletes nothing. Returns how many events it showed.
  *
  * @example
  * const seen = await followEvents({ sqs, queueUrl, onEvent: (e) => console.log(formatEvent(e)), limit: 1, idleSeconds: 10 });
  */
 export async function followEvents(options: FollowOptions): Promise<number> {
+  return options.mode === 'peek' ? peekEvents(options) : consumeEvents(options);
+}
+
+async function receive(options: FollowOptions, max: number, waitSeconds: number, visibility?: number) {
+  const out = await options.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
+      WaitTimeSeconds: waitSeconds,
+      ...(visibility !== undefined ? { VisibilityTimeout: visibility } : {}),
+      MessageAttributeNames: ['All'],
+      // MessageGroupId and receive counts: local-aws-sqs answers only the older AttributeNames.
+      AttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+    }),
+    options.signal ? { abortSignal: options.signal } : {},
+  );
+  return out.Messages ?? [];
+}
+
+async function consumeEvents(options: FollowOptions): Promise<number> {
   let seen = 0;
   let lastEventAt = Date.now();
+  // Piped: one event at a time, and each deleted only once the next write succeeded (or the
+  // run ends with stdout open), so a reader that stops early (`| head -1`) leaves the rest.
+  let pending: Message | undefined;
+  const deletePending = async () => {
+    if (!pending) return;
+    const m = pending;
+    pending = undefined;
+    await options.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle! }),
+    );
+  };
   while (!options.signal?.aborted) {
     if (options.limit !== undefined && seen >= options.limit) break;
     const idleLeft =
@@ -44,51 +133,98 @@ export async function followEvents(options: FollowOptions): Promise<number> {
     if (idleLeft <= 0) break;
     let messages: Message[];
     try {
-      const out = await options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: Math.min(10, (options.limit ?? 10) - seen),
-          WaitTimeSeconds: Math.max(0, Math.min(5, Math.floor(idleLeft / 1000))),
-          MessageAttributeNames: ['All'],
-          // MessageGroupId and receive counts: local-aws-sqs answers only the older AttributeNames.
-          AttributeNames: ['All'],
-          MessageSystemAttributeNames: ['All'],
-        }),
-        options.signal ? { abortSignal: options.signal } : {},
+      messages = await receive(
+        options,
+        options.oneByOne ? 1 : (options.limit ?? 10) - seen,
+        // A pending event waits for the next one only briefly: its group is blocked meanwhile.
+        pending ? 1 : Math.max(0, Math.min(5, Math.floor(idleLeft / 1000))),
       );
-      messages = out.Messages ?? [];
     } catch (error) {
       if (options.signal?.aborted) break;
       throw error;
     }
-    if (messages.length === 0) continue;
-    for (const m of messages) {
-      const raw = m.Body ?? '';
-      let event: Record<string, unknown> | undefined;
-      try {
-        const parsed = JSON.parse(raw) as unknown;
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-          event = parsed as Record<string, unknown>;
-      } catch {
-        // shown raw
-      }
-      options.onEvent({
-        messageId: m.MessageId ?? '',
-        groupId: m.Attributes?.MessageGroupId,
-        raw,
-        ...(event ? { event } : {}),
-      });
-      seen++;
+    if (messages.length === 0) {
+      await deletePending();
+      continue;
     }
-    await options.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-    lastEventAt = Date.now();
+    const shown: Message[] = [];
+    const kept: Message[] = [];
+    let failure: unknown;
+    for (const m of messages) {
+      if (
+        failure !== undefined ||
+        options.signal?.aborted ||
+        (options.limit !== undefined && seen >= options.limit)
+      ) {
+        kept.push(m);
+        continue;
+      }
+      try {
+        await options.onEvent(toTailed(m));
+        shown.push(m);
+        seen++;
+      } catch (error) {
+        failure = error;
+        kept.push(m);
+      }
+    }
+    if (failure === undefined && shown.length > 0) await deletePending();
+    if (options.oneByOne && shown.length > 0) pending = shown.pop();
+    if (shown.length > 0) {
+      await options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: shown.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    }
+    if (shown.length > 0 || pending) lastEventAt = Date.now();
+    if (failure !== undefined) {
+      // The write that failed says the reader is gone: the event before it may not have been read.
+      if (pending) kept.push(pending);
+      pending = undefined;
+      await release(options.sqs, options.queueUrl, kept);
+      throw failure;
+    }
+    await release(options.sqs, options.queueUrl, kept);
   }
+  await deletePending();
   return seen;
+}
+
+async function peekEvents(options: FollowOptions): Promise<number> {
+  const held: Message[] = [];
+  const seenIds = new Set<string>();
+  let shown = 0;
+  try {
+    // Each receive hides what it returned, so the next one returns the next messages; a receive
+    // that returns nothing new ends the look.
+    while (!options.signal?.aborted && (options.limit === undefined || shown < options.limit)) {
+      const messages = await receive(options, 10, 0, 30);
+      held.push(...messages);
+      const fresh = messages.filter((m) => !seenIds.has(m.MessageId ?? ''));
+      if (fresh.length === 0) break;
+      for (const m of fresh) {
+        seenIds.add(m.MessageId ?? '');
+        const tailed = toTailed(m);
+        if (options.filter && !options.filter(tailed)) continue;
+        if (options.limit !== undefined && shown >= options.limit) break;
+        await options.onEvent(tailed);
+        shown++;
+        if (options.take?.(tailed)) {
+          await options.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle! }),
+          );
+          held.splice(held.indexOf(m), 1);
+        }
+      }
+    }
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+  } finally {
+    await release(options.sqs, options.queueUrl, held);
+  }
+  return shown;
 }
 
 /**
@@ -112,7 +248,14 @@ export function maskIdentity(identity: string): string {
  * @example
  * formatEvent(tailed); // '12:00:01  sinch.conversation.message_inbound  WHATSAPP:467******00  text (5 chars)  app=01H...'
  */
-export function formatEvent(tailed: TailedEvent, options: { showContent?: boolean } = {}): string {
+export function formatEvent(
+  tailed: TailedEvent,
+  options: {
+    showContent?: boolean;
+    paint?: (style: 'red' | 'green' | 'dim' | 'cyan', text: string) => string;
+  } = {},
+): string {
+  const paint = options.paint ?? ((_style: string, text: string) => text);
   const e = tailed.event;
   if (!e) return `(not JSON) ${tailed.raw.slice(0, 200)}`;
   const data = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>;
@@ -125,7 +268,12 @@ export function formatEvent(tailed: TailedEvent, options: { showContent?: boolea
     subject =
       at > 0 ? `${subject.slice(0, at)}:${maskIdentity(subject.slice(at + 1))}` : maskIdentity(subject);
   }
-  const parts: string[] = [time, type];
+  const typeStyle = /failed|suppression\.added/.test(type)
+    ? 'red'
+    : /accepted|delivered|read|stored/.test(type) || /DELIVERED|READ/.test(str(data.status) ?? '')
+      ? 'green'
+      : 'cyan';
+  const parts: string[] = [paint('dim', time), paint(typeStyle, type)];
   if (subject) parts.push(subject);
   const content = data.content as Record<string, unknown> | undefined;
   if (content && typeof content === 'object') {
@@ -146,7 +294,10 @@ export function formatEvent(tailed: TailedEvent, options: { showContent?: boolea
   const error = data.error as Record<string, unknown> | undefined;
   if (error && typeof error === 'object') {
     parts.push(
-      `error=${str(error.kind) ?? '?'}${error.status ? `/${error.status}` : ''}: ${str(error.message) ?? ''}`,
+      paint(
+        'red',
+        `error=${str(error.kind) ?? '?'}${error.status ? `/${error.status}` : ''}: ${str(error.message) ?? ''}`,
+      ),
     );
   }
   const appId = str(data.appId);

@@ -69,7 +69,12 @@ function banner(bridge: LocalBridge, devSecrets: boolean): string {
     '  npx sinch-bridge send --to WHATSAPP:+46700000000 --text "hi"',
     '',
     dim('Other AWS tools: ') +
-      `AWS_ENDPOINT_URL_SQS=${bridge.endpoints.sqs} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+      `AWS_ENDPOINT_URL_SQS=${bridge.endpoints.sqs} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local ` +
+      `AWS_REGION=${bridge.environment.AWS_REGION} AWS_DEFAULT_REGION=${bridge.environment.AWS_REGION}`,
+    dim(
+      `  e.g. prefix: aws sqs get-queue-attributes --attribute-names All --queue-url ${bridge.queueUrls.events}` +
+        '\n  (sinch-bridge keeps using this bridge while it runs, exported or not; `sinch-bridge --aws` for AWS)',
+    ),
     dim('Ctrl-C stops the bridge.'),
     '',
   ];
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
     endpoints: bridge.endpoints,
     queueUrls: bridge.queueUrls,
     secrets: bridge.secrets,
+    idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE,
   });
   process.stdout.write(banner(bridge, devSecrets));
   process.stdout.write(`${dim(`state for the CLI: ${LOCAL_STATE_FILE}`)}\n\n`);

@@ -22,6 +22,8 @@ export const LocalBridgeStateSchema = z.object({
     outboundDlq: z.string(),
   }),
   secrets: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  /** The send function's idempotency table (command records), for `send --wait`. */
+  idempotencyTable: z.string().optional(),
 });
 export type LocalBridgeState = z.infer<typeof LocalBridgeStateSchema>;
 

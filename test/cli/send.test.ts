@@ -1,49 +1,23 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main';
-import { type LocalSqs, redrivePolicy, startLocalSqs } from '../../local/aws/sqs-server';
+import { sinchBridge } from '../support/cli-process';
+import { type CliQueues, startCliQueues } from '../support/cli-queues';
+import { drainQueue } from '../support/sqs-drain';
 
-describe('sinch-bridge send and dlq against any SQS endpoint (the deployed-stack path)', () => {
+describe('sinch-bridge send (the real CLI process against a stack-like SQS)', () => {
   const appId = '01HZX3Q4J5K6M7N8P9R0S1T2V3';
-  let sqs: LocalSqs;
-  let client: SQSClient;
-  let env: NodeJS.ProcessEnv;
+  let queues: CliQueues;
 
   beforeAll(async () => {
-    sqs = await startLocalSqs({
-      queues: [
-        { name: 'outbound-dlq.fifo', attributes: { FifoQueue: 'true' } },
-        {
-          name: 'outbound.fifo',
-          attributes: { FifoQueue: 'true', RedrivePolicy: redrivePolicy('outbound-dlq.fifo', 7) },
-        },
-      ],
-    });
-    client = new SQSClient({
-      endpoint: sqs.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    // Exactly what an operator sets for a stack: the SDK's own variables (read by the SDK from
-    // process.env, as in the real CLI) and the queue URL.
-    env = process.env;
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      OUTBOUND_QUEUE_URL: sqs.queueUrl('outbound.fifo'),
-    });
+    queues = await startCliQueues();
   });
   afterAll(async () => {
-    client.destroy();
-    await sqs.close();
+    await queues.close();
   });
 
-  it('enqueues a command file as a FIFO message grouped by app and recipient', async () => {
+  it('enqueues a command file as a FIFO message grouped by app and recipient, and says so', async () => {
     // Prepare
     const command = {
       id: 'file-1',
@@ -53,50 +27,61 @@ describe('sinch-bridge send and dlq against any SQS endpoint (the deployed-stack
     };
     const file = join(mkdtempSync(join(tmpdir(), 'send-')), 'command.json');
     writeFileSync(file, JSON.stringify(command));
-    const out: string[] = [];
     // Act
-    const code = await runCli(['send', '--file', file, '--json'], {
-      stdout: (s) => out.push(s),
-      stderr: () => {},
-      env,
-    });
-    const got = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: sqs.queueUrl('outbound.fifo'),
-        AttributeNames: ['All'],
-        WaitTimeSeconds: 1,
-      }),
-    );
+    const sent = await sinchBridge(['send', '--file', file, '--json'], queues.awsEnv);
+    const got = await drainQueue(queues.client, queues.urls.outbound);
     // Assess
-    expect(code).toBe(0);
-    expect(JSON.parse(out[0]!)).toMatchObject({ id: 'file-1', groupId: `${appId}:WHATSAPP:+46700000000` });
-    expect(got.Messages).toHaveLength(1);
-    expect(JSON.parse(got.Messages![0]!.Body!)).toEqual(command);
-    expect(got.Messages![0]!.Attributes).toMatchObject({
+    expect(sent.code).toBe(0);
+    expect(sent.stderr).toMatch(/^mode: AWS \(region us-east-1.*EVENTS_QUEUE_URL, OUTBOUND_QUEUE_URL set/m);
+    expect(JSON.parse(sent.stdout)).toMatchObject({
+      id: 'file-1',
+      enqueued: true,
+      groupId: `${appId}:WHATSAPP:+46700000000`,
+    });
+    expect(got.map((m) => JSON.parse(m.Body!))).toEqual([command]);
+    expect(got[0]!.Attributes).toMatchObject({
       MessageGroupId: `${appId}:WHATSAPP:+46700000000`,
       MessageDeduplicationId: 'file-1',
     });
   });
 
-  it('refuses an invalid command file before enqueuing it', async () => {
+  it('refuses, before enqueuing, invalid commands, unknown channels and conflicting flags (exit 2)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'send-')), 'command.json');
     writeFileSync(
       file,
-      JSON.stringify({ id: 'file-2', appId, to: { channel: 'SMS', identity: '1' }, text: 'a', extra: 1 }),
+      JSON.stringify({ id: 'f2', appId, to: { channel: 'SMS', identity: '1' }, text: 'a', extra: 1 }),
     );
-    const err: string[] = [];
-    const code = await runCli(['send', '--file', file], {
-      stdout: () => {},
-      stderr: (s) => err.push(s),
-      env,
-    });
-    expect(code).toBe(2);
-    expect(err.join('')).toContain('invalid command');
+    const [invalid, channel, both, twoContents, notJson] = await Promise.all([
+      sinchBridge(['send', '--file', file], queues.awsEnv),
+      sinchBridge(['send', '--app', appId, '--to', 'WHATSAP:+46700000000', '--text', 'x'], queues.awsEnv),
+      sinchBridge(['send', '--file', file, '--text', 'x'], queues.awsEnv),
+      sinchBridge(
+        ['send', '--app', appId, '--to', 'SMS:1', '--text', 'x', '--media', 'https://example.com/a.png'],
+        queues.awsEnv,
+      ),
+      sinchBridge(['send', '--file', '-'], queues.awsEnv, '{not json'),
+    ]);
+    expect([invalid.code, channel.code, both.code, twoContents.code, notJson.code]).toEqual([2, 2, 2, 2, 2]);
+    expect(invalid.stderr).toContain('invalid command');
+    expect(channel.stderr).toContain('unknown channel "WHATSAP" (did you mean WHATSAPP?)');
+    expect(both.stderr).toContain("'-f, --file <path>' cannot be used with option '--text <text>'");
+    expect(twoContents.stderr).toContain('cannot be used with');
+    expect(notJson.stderr).toContain('command file - is not JSON');
+    expect(await drainQueue(queues.client, queues.urls.outbound)).toHaveLength(0);
+  });
+
+  it('--wait needs a place to read the outcome from, and says which (exit 2)', async () => {
+    const waited = await sinchBridge(
+      ['send', '--app', appId, '--to', 'SMS:1', '--text', 'x', '--wait'],
+      queues.awsEnv,
+    );
+    expect(waited.code).toBe(2);
+    expect(waited.stderr).toContain('--wait reads the command record');
+    expect(await drainQueue(queues.client, queues.urls.outbound)).toHaveLength(0);
   });
 
   it('exits 1 with the SQS error when the queue does not exist', async () => {
-    const err: string[] = [];
-    const code = await runCli(
+    const missing = await sinchBridge(
       [
         'send',
         '--app',
@@ -106,50 +91,11 @@ describe('sinch-bridge send and dlq against any SQS endpoint (the deployed-stack
         '--text',
         'x',
         '--queue-url',
-        `${sqs.endpoint}/123456789012/missing.fifo`,
+        `${queues.sqs.endpoint}/123456789012/missing.fifo`,
       ],
-      { stdout: () => {}, stderr: (s) => err.push(s), env },
+      queues.awsEnv,
     );
-    expect(code).toBe(1);
-    expect(err.join('')).toMatch(/error: .*(NonExistentQueue|does not exist)/i);
-  });
-
-  it('finds the DLQ from the redrive policy, inspects without removing, and redrives keeping the group', async () => {
-    // Prepare: a dead letter, as SQS would have moved it.
-    await client.send(
-      new SendMessageCommand({
-        QueueUrl: sqs.queueUrl('outbound-dlq.fifo'),
-        MessageBody: '{"id":"dead-1"}',
-        MessageGroupId: 'g-dead',
-        MessageDeduplicationId: 'dead-1',
-      }),
-    );
-    const out: string[] = [];
-    const io = { stdout: (s: string) => out.push(s), stderr: () => {}, env };
-    // Act
-    const inspected = await runCli(['dlq', 'inspect', '--json'], io);
-    const inspectedAgain = await runCli(['dlq', 'inspect', '--json'], io);
-    const letters = out.map((line) => JSON.parse(line));
-    out.length = 0;
-    const redriven = await runCli(['dlq', 'redrive', '--json'], io);
-    const back = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: sqs.queueUrl('outbound.fifo'),
-        AttributeNames: ['All'],
-        WaitTimeSeconds: 1,
-      }),
-    );
-    const left = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: sqs.queueUrl('outbound-dlq.fifo') }),
-    );
-    // Assess
-    expect([inspected, inspectedAgain, redriven]).toEqual([0, 0, 0]);
-    expect(letters.map((l) => l.body)).toEqual([{ id: 'dead-1' }, { id: 'dead-1' }]);
-    expect(letters[0]).toMatchObject({ groupId: 'g-dead' });
-    expect(JSON.parse(out[0]!)).toEqual({ moved: 1, failed: [] });
-    expect(back.Messages?.map((m) => [m.Body, m.Attributes?.MessageGroupId])).toEqual([
-      ['{"id":"dead-1"}', 'g-dead'],
-    ]);
-    expect(left.Messages ?? []).toHaveLength(0);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/error: .*(NonExistentQueue|does not exist)/i);
   });
 });

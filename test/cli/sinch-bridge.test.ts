@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,12 +47,27 @@ describe('sinch-bridge without a bridge', () => {
       ['dlq', 'redrive'],
       ['webhooks', 'list'],
       ['webhooks', 'sync'],
+      ['doctor'],
+      ['verify'],
+      ['completion'],
     ];
     const results = await Promise.all(commands.map((args) => cli([...args, '--help'], env)));
     for (const [i, result] of results.entries()) {
       expect(result.code, commands[i]!.join(' ')).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^Usage: sinch-bridge ${commands[i]!.join(' ')}`));
     }
+  });
+
+  it('prints its version, and a completion script that knows every command and choice', async () => {
+    const [version, completion] = await Promise.all([cli(['--version'], env), cli(['completion'], env)]);
+    expect(version).toMatchObject({
+      code: 0,
+      stdout: `${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`,
+    });
+    expect(completion.code).toBe(0);
+    expect(completion.stdout).toContain('complete -F _sinch_bridge sinch-bridge');
+    expect(completion.stdout).toMatch(/"dlq inspect"\) words="[^"]*--queue/);
+    expect(completion.stdout).toMatch(/--trigger\) COMPREPLY=\( \$\(compgen -W "MESSAGE_INBOUND /);
   });
 
   it('exits 2 on wrong usage or missing configuration, with a clear message', async () => {
@@ -100,6 +115,37 @@ describe('npm start, then the CLI in another terminal', () => {
     );
     expect(output).toContain(join(dir, 'dev-app.json'));
     expect(output).toContain('built-in Sinch stand-in');
+  });
+
+  it('says it uses the local bridge, even with AWS variables exported, unless --aws', async () => {
+    const aws = {
+      ...env,
+      AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9',
+      AWS_REGION: 'eu-west-1',
+      EVENTS_QUEUE_URL: 'http://127.0.0.1:9/1/q.fifo',
+    };
+    const [local, forced, conflicting] = await Promise.all([
+      cli(['tail', '--peek'], aws),
+      cli(['--aws', 'tail', '--peek'], aws),
+      cli(['--local', '--aws', 'tail'], aws),
+    ]);
+    expect(local.code).toBe(0);
+    expect(local.stderr).toMatch(
+      /^mode: local \(local bridge pid \d+, http:\/\/127\.0\.0\.1:\d+\): a local bridge is running .*AWS_ENDPOINT_URL_SQS, EVENTS_QUEUE_URL ignored; --aws or --stack for AWS/m,
+    );
+    expect(forced.stderr).toMatch(/^mode: AWS \(region eu-west-1, SQS http:\/\/127\.0\.0\.1:9\): --aws/m);
+    expect(forced.code).toBe(1);
+    expect(conflicting).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--local conflicts with --aws'),
+    });
+  });
+
+  it('prints AWS CLI variables that work as printed, region included', () => {
+    const line = /Other AWS tools: (.*)/.exec(output)?.[1] ?? '';
+    expect(line).toMatch(/AWS_ENDPOINT_URL_SQS=http:\/\/127\.0\.0\.1:\d+ /);
+    expect(line).toMatch(/AWS_REGION=[a-z]{2}-[a-z]+-\d /);
+    expect(line).toMatch(/AWS_DEFAULT_REGION=[a-z]{2}-[a-z]+-\d/);
   });
 
   it('shows a simulated callback in tail', async () => {

@@ -2,15 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWebhooksCommand } from '../../infra/webhooks';
 import { type SecretsManagerDouble, startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
 import { EU_APP, EU_SMS_APP, exampleConfig } from '../infra/example-config';
+import { cleanEnv, sinchBridge } from '../support/cli-process';
 import { type SinchDouble, startSinchDouble } from '../support/sinch-double';
 import { type SinchWebhooksRoutes, sinchWebhooksRoutes } from '../support/sinch-webhooks-routes';
 
 const BASE_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
 
-describe('npm run webhooks -- sync', () => {
+describe('npm run webhooks -- sync: apps from the bridge config, secrets and key from Secrets Manager', () => {
   let sm: SecretsManagerDouble;
   let sinch: SinchDouble;
   let webhooks: SinchWebhooksRoutes;
@@ -18,10 +18,8 @@ describe('npm run webhooks -- sync', () => {
   let env: NodeJS.ProcessEnv;
 
   const run = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runWebhooksCommand(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
+    const { code, stdout, stderr } = await sinchBridge(['webhooks', ...argv], env);
+    return { code, out: stdout, err: stderr };
   };
 
   beforeAll(async () => {
@@ -33,16 +31,15 @@ describe('npm run webhooks -- sync', () => {
     sm.put('access-key', JSON.stringify({ keyId: sinch.keyId, keySecret: sinch.keySecret }));
     configFile = join(mkdtempSync(join(tmpdir(), 'webhooks-cmd-')), 'sinch.json');
     writeFileSync(configFile, JSON.stringify(config));
-    env = {
+    env = cleanEnv({
+      SINCH_BRIDGE_DIR: mkdtempSync(join(tmpdir(), 'webhooks-none-')),
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
       SINCH_API_URL: sinch.apiUrl,
       SINCH_AUTH_URL: sinch.authUrl,
-    };
-    // The SDK reads endpoint overrides from the process environment.
-    Object.assign(process.env, env);
+    });
   });
   afterAll(async () => {
     await Promise.all([sinch.close(), sm.close()]);
@@ -59,8 +56,9 @@ describe('npm run webhooks -- sync', () => {
 
     // Assess
     expect(planned.code).toBe(0);
-    expect(planned.out).toMatch(new RegExp(`create +${EU_APP} -> ${BASE_URL}/webhooks/${EU_APP}`));
-    expect(planned.out).toContain('dry run: nothing was changed');
+    expect(planned.out).toMatch(new RegExp(`would create +${EU_APP} -> ${BASE_URL}/webhooks/${EU_APP}`));
+    expect(planned.err).toContain('dry run: nothing was changed');
+    expect(applied.out).toMatch(new RegExp(`created +${EU_APP} -> ${BASE_URL}/webhooks/${EU_APP}`));
     expect(applied.code).toBe(0);
     expect(webhooks.ofApp(EU_APP)).toEqual([
       expect.objectContaining({ target: `${BASE_URL}/webhooks/${EU_APP}`, secret: 's-eu-1' }),
@@ -102,7 +100,10 @@ describe('npm run webhooks -- sync', () => {
   it('exits 2 with a usage message when the region or the base URL is missing', async () => {
     const noRegion = await run('sync', '--config', configFile, '--base-url', BASE_URL);
     const noUrl = await run('sync', '--region', 'us', '--config', configFile);
-    expect(noRegion).toMatchObject({ code: 2, err: expect.stringMatching(/pass --region, one of: eu, us/) });
-    expect(noUrl).toMatchObject({ code: 2, err: expect.stringMatching(/--base-url/) });
+    expect(noRegion).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/configures eu, us: pass --region/),
+    });
+    expect(noUrl).toMatchObject({ code: 2, err: expect.stringMatching(/pass --url/) });
   });
 });

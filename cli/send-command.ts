@@ -1,0 +1,228 @@
+/**
+ * What `sinch-bridge send` does once its flags are parsed: build and check the command, say when
+ * its id was already taken (deduplicated), enqueue it, and with `--wait` follow its command
+ * record to the outcome (and the delivery report).
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { OutboundCommand } from '../functions/send/command';
+import { KNOWN_CHANNELS, parseQueueAddress } from '../functions/sinch/channels';
+import type { CliContext } from './cli-context';
+import { CliError, unknownValueError, usageError } from './cli-error';
+import { type CommandStatus, commandTableOf, FAILED_STATUSES, readCommandStatus } from './command-status';
+import { jsonText, readTextFile } from './input-files';
+import {
+  commandFromFlags,
+  type SendFlags,
+  toOutboundQueueMessage,
+  validateCommand,
+} from './outbound-message';
+import { type BridgeTarget, queueUrlOf } from './target';
+
+/** Parsed flags of `send`. */
+export interface SendCommandFlags extends SendFlags {
+  file?: string;
+  queueUrl?: string;
+  validate: boolean;
+  json?: boolean;
+  wait?: 'outcome' | 'delivered';
+  timeout?: number;
+}
+
+/** Channels the send API takes (VIBER and SINCH_CHAT are seen inbound only). */
+export const SEND_CHANNELS = KNOWN_CHANNELS.filter((c) => c !== 'VIBER' && c !== 'SINCH_CHAT');
+
+/** Statuses that end `--wait delivered` well. */
+const DELIVERED = new Set(['delivered', 'read']);
+
+/** The apps the target knows, when it knows them: the local bridge's, or the stack's webhook outputs. */
+function knownApps(target: BridgeTarget): string[] | undefined {
+  if (target.local) return Object.keys(target.local.secrets);
+  if (target.stack) {
+    const apps = Object.keys(target.stack.outputs)
+      .filter((key) => key.startsWith('WebhookUrl'))
+      .map((key) => key.slice('WebhookUrl'.length));
+    return apps.length > 0 ? apps : undefined;
+  }
+  return undefined;
+}
+
+/** Checks what the schema cannot: channels the send API takes, apps the target has. */
+function checkAgainstTarget(command: OutboundCommand, target: BridgeTarget): void {
+  const recipients = 'contactId' in command.to ? [] : Array.isArray(command.to) ? command.to : [command.to];
+  for (const channel of [...recipients.map((r) => r.channel), ...(command.channelPriority ?? [])]) {
+    if (!(SEND_CHANNELS as readonly string[]).includes(channel)) {
+      throw unknownValueError('channel', channel, SEND_CHANNELS);
+    }
+  }
+  const appId = command.appId ?? (command.from ? parseQueueAddress(command.from)?.appId : undefined);
+  const apps = knownApps(target);
+  if (appId && apps && !apps.includes(appId)) {
+    throw unknownValueError(
+      `app (not one of ${target.mode === 'local' ? 'the local bridge' : 'the stack'}'s)`,
+      appId,
+      apps,
+    );
+  }
+}
+
+/**
+ * Runs `send`.
+ *
+ * @example
+ * await sendCommand(context, { to: ['SMS:+46700000000'], text: 'hi', validate: true, wait: 'outcome' });
+ */
+export async function sendCommand(context: CliContext, flags: SendCommandFlags): Promise<void> {
+  const { io } = context;
+  // What can be checked without the target is checked first: a typo should not wait for AWS.
+  for (const value of [
+    ...(flags.to ?? []).map((to) => to.slice(0, Math.max(0, to.indexOf(':')))),
+    ...(flags.channelPriority ?? []),
+  ]) {
+    const channel = value.toUpperCase();
+    if (channel && !(SEND_CHANNELS as readonly string[]).includes(channel))
+      throw unknownValueError('channel', value, SEND_CHANNELS);
+  }
+  const target = await context.target();
+  const localApp = target.local ? Object.keys(target.local.secrets)[0] : undefined;
+  const raw = flags.file
+    ? (JSON.parse(
+        jsonText(readTextFile(flags.file, 'command file'), `command file ${flags.file}`),
+      ) as unknown)
+    : commandFromFlags(flags.app || flags.from || !localApp ? flags : { ...flags, app: localApp });
+  const rawId = (raw as { id?: unknown }).id;
+
+  let message: ReturnType<typeof toOutboundQueueMessage>;
+  let command: OutboundCommand | undefined;
+  if (flags.validate) {
+    command = validateCommand(raw);
+    checkAgainstTarget(command, target);
+    message = toOutboundQueueMessage(command);
+  } else {
+    const loose = raw as Partial<OutboundCommand>;
+    message = {
+      MessageBody: JSON.stringify(raw),
+      MessageGroupId: typeof loose.appId === 'string' && loose.appId ? loose.appId : 'unvalidated',
+      MessageDeduplicationId: `unvalidated-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    };
+  }
+  const appId = command ? (command.appId ?? parseQueueAddress(command.from ?? '')?.appId) : undefined;
+  if (flags.wait && !commandTableOf(target, io.env)) {
+    throw usageError(
+      '--wait reads the command record: start the local bridge, pass --stack <name>, or set IDEMPOTENCY_TABLE',
+    );
+  }
+
+  // A reused id is not sent again (the command record remembers it): say so instead of "enqueued".
+  const before = command && appId ? await readCommandStatus(target, io.env, appId, command.id) : undefined;
+  if (before && command) {
+    const line = `deduplicated: command ${command.id} was already taken (${describeStatus(before)}); it is not sent again`;
+    if (flags.json) await io.stdout(`${JSON.stringify({ id: command.id, deduplicated: true, ...before })}\n`);
+    else await io.stdout(`${line}\n`);
+    if (flags.wait) await finishWait(context, flags, before, target, appId!, command.id);
+    return;
+  }
+
+  const queueUrl = queueUrlOf(target, 'outbound', flags.queueUrl);
+  const out = await target.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...message }));
+  if (flags.json) {
+    await io.stdout(
+      `${JSON.stringify({ id: rawId, enqueued: true, messageId: out.MessageId, groupId: message.MessageGroupId, queueUrl })}\n`,
+    );
+  } else {
+    await io.stdout(
+      `enqueued command ${String(rawId)} (SQS message ${out.MessageId}, group ${message.MessageGroupId})\n`,
+    );
+    if (!flags.wait) {
+      io.stderr(
+        'the outcome arrives on the events queue as sinch.bridge.outbound.accepted or .failed (`tail`, or send --wait)\n',
+      );
+    }
+  }
+  if (flags.wait && command && appId) {
+    const status = await waitForStatus(context, target, appId, command.id, flags, (s) =>
+      ['sending'].includes(s.status),
+    );
+    await finishWait(context, flags, status, target, appId, command.id);
+  }
+}
+
+function describeStatus(status: CommandStatus): string {
+  return [
+    `status ${status.status}`,
+    status.messageId ? `Sinch message ${status.messageId}` : undefined,
+    status.attempts !== undefined ? `${status.attempts} attempt(s)` : undefined,
+    status.lastError ? `last error ${status.lastError}` : undefined,
+    status.updatedAt ? `at ${status.updatedAt}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** Polls the record until `pending(status)` is false; a timeout error when it stays pending. */
+async function waitForStatus(
+  context: CliContext,
+  target: BridgeTarget,
+  appId: string,
+  commandId: string,
+  flags: SendCommandFlags,
+  pending: (status: CommandStatus) => boolean,
+): Promise<CommandStatus> {
+  const { io } = context;
+  const deadline = Date.now() + (flags.timeout ?? 60) * 1000;
+  let last: CommandStatus | undefined;
+  while (!io.signal?.aborted) {
+    last = await readCommandStatus(target, io.env, appId, commandId);
+    if (last && !pending(last)) return last;
+    if (Date.now() >= deadline) break;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 250);
+      io.signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  if (io.signal?.aborted) throw new CliError('interrupted', `stopped waiting for command ${commandId}`);
+  throw new CliError(
+    'timeout',
+    `no ${flags.wait === 'delivered' ? 'delivery report' : 'outcome'} for command ${commandId} within ${flags.timeout ?? 60} s${
+      last ? ` (last status ${last.status})` : ' (the send function has not taken it yet)'
+    }`,
+  );
+}
+
+/** Prints the outcome (waiting on for the delivery report with `--wait delivered`) and sets the exit code. */
+async function finishWait(
+  context: CliContext,
+  flags: SendCommandFlags,
+  outcome: CommandStatus,
+  target: BridgeTarget,
+  appId: string,
+  commandId: string,
+): Promise<void> {
+  const { io } = context;
+  const report = async (status: CommandStatus, what: string) => {
+    if (flags.json) await io.stdout(`${JSON.stringify({ id: commandId, appId, ...status })}\n`);
+    else await io.stdout(`${what} ${commandId}: ${describeStatus(status)}\n`);
+  };
+  await report(outcome, 'outcome of');
+  if (FAILED_STATUSES.has(outcome.status)) {
+    throw new CliError(
+      'failed',
+      `command ${commandId} ${outcome.status}${outcome.lastError ? `: ${outcome.lastError}` : ''}`,
+    );
+  }
+  if (flags.wait !== 'delivered' || DELIVERED.has(outcome.status)) return;
+  const delivery = await waitForStatus(
+    context,
+    target,
+    appId,
+    commandId,
+    flags,
+    (s) => !DELIVERED.has(s.status) && !FAILED_STATUSES.has(s.status),
+  );
+  await report(delivery, 'delivery of');
+  if (FAILED_STATUSES.has(delivery.status)) {
+    throw new CliError('failed', `command ${commandId} was not delivered (${delivery.status})`);
+  }
+}

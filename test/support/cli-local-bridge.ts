@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LocalBridge, type LocalBridgeOptions, startLocalBridge } from '../../local/bridge';
+import { writeLocalBridgeState } from '../../local/state';
+import { cleanEnv } from './cli-process';
+
+/**
+ * A local bridge in this test process, recorded in a private state directory the way `npm start`
+ * records it, so a CLI process started with `env` finds it (the same path a user takes).
+ *
+ * @example
+ * const { bridge, env } = await startBridgeForCli({ logLevel: 'SILENT' });
+ */
+export async function startBridgeForCli(
+  options: LocalBridgeOptions = {},
+): Promise<{ bridge: LocalBridge; env: NodeJS.ProcessEnv }> {
+  const bridge = await startLocalBridge({ port: 0, logLevel: 'SILENT', ...options });
+  const dir = mkdtempSync(join(tmpdir(), 'cli-bridge-'));
+  writeLocalBridgeState(
+    {
+      pid: process.pid,
+      webhookBaseUrl: bridge.baseUrl,
+      sinchRegion: bridge.sinchRegion,
+      projectId: bridge.projectId,
+      awsRegion: bridge.environment.AWS_REGION!,
+      endpoints: bridge.endpoints,
+      queueUrls: bridge.queueUrls,
+      secrets: bridge.secrets,
+      ...(bridge.environment.IDEMPOTENCY_TABLE
+        ? { idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE }
+        : {}),
+    },
+    join(dir, 'local.json'),
+  );
+  return { bridge, env: cleanEnv({ SINCH_BRIDGE_DIR: dir }) };
+}
