@@ -8,15 +8,15 @@ describe('sinch-bridge verify against the local bridge (the real CLI process)', 
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    // No Sinch credentials: the bridge's sends are refused (403), which verify must report.
+    // No Sinch credentials: the built-in Sinch stand-in answers, scripted by the recipient's last digits.
     ({ bridge, env } = await startBridgeForCli());
   });
   afterAll(async () => {
     await bridge?.stop();
   });
 
-  it('passes the signed callback and finds its event, taking only its own event off the queue', async () => {
-    const verified = await sinchBridge(['verify', '--timeout', '30'], env);
+  it('passes the signed callback, its event and a test send, taking only its own events off the queue', async () => {
+    const verified = await sinchBridge(['verify', '--to', 'SMS:+46700000001', '--timeout', '30'], env);
     expect(verified.stderr).toMatch(/^mode: local/m);
     expect(verified.stdout).toContain('ok    signed callback: the webhook answered 200');
     expect(verified.stdout).toContain(
@@ -26,9 +26,9 @@ describe('sinch-bridge verify against the local bridge (the real CLI process)', 
   });
 
   it('says which step failed and why when the test send is refused, and exits 1', async () => {
-    const verified = await sinchBridge(['verify', '--to', 'SMS:+46700000009', '--timeout', '30'], env);
+    const verified = await sinchBridge(['verify', '--to', 'SMS:+46700000403', '--timeout', '30'], env);
     expect(verified.stdout).toMatch(
-      /FAIL {2}test send: failed: rejected 403: .*no Sinch credentials.*\(sinch-bridge dlq inspect\)/,
+      /FAIL {2}test send: failed: rejected 403: .*\(sinch-bridge dlq inspect\)/,
     );
     expect(verified.stderr).toContain('verify failed: test send');
     expect(verified.code).toBe(1);
