@@ -78,6 +78,25 @@ export const TUNABLE_DEFAULTS: Tunables = {
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
+/** The events archive (Firehose to S3, Glue table): how long events are kept, how soon they land. */
+export const ArchiveConfigSchema = z.strictObject({
+  /** Off: no archive bucket, stream or table; the router publishes without archiving. */
+  enabled: z.boolean().default(true),
+  /** Days an archived event is kept before S3 expires it (personal data: see the README). */
+  retentionDays: z.number().int().min(1).max(36_500).default(400),
+  /** Firehose buffering interval: an event is in S3 at most this long after it was published. */
+  bufferSeconds: z.number().int().min(0).max(900).default(300),
+  /** Days the S3 server access logs of the archive (and media) buckets are kept. */
+  accessLogRetentionDays: z.number().int().min(1).max(3650).default(90),
+});
+export type ArchiveConfig = z.output<typeof ArchiveConfigSchema>;
+export const ARCHIVE_DEFAULTS: ArchiveConfig = {
+  enabled: true,
+  retentionDays: 400,
+  bufferSeconds: 300,
+  accessLogRetentionDays: 90,
+};
+
 export const RegionConfigSchema = z.strictObject({
   awsRegion: z.string().regex(AWS_REGION, 'awsRegion must be an AWS region name such as eu-west-1'),
   apps: z
@@ -115,6 +134,7 @@ export const BridgeConfigSchema = z
         topicArn: z.string().startsWith('arn:').optional(),
       })
       .default({}),
+    archive: ArchiveConfigSchema.default(ARCHIVE_DEFAULTS),
   })
   .refine((config) => Object.keys(config.regions).length > 0, {
     message: 'configure at least one Sinch region (eu, us or br)',
@@ -150,6 +170,7 @@ export interface RegionSettings {
   tunables: Tunables;
   registration: BridgeConfig['registration'];
   alarms: BridgeConfig['alarms'];
+  archive: ArchiveConfig;
 }
 
 /** A config that does not validate; the message names every offending field. */
@@ -198,6 +219,7 @@ export function parseBridgeConfig(
         tunables: { ...TUNABLE_DEFAULTS, ...config.tunables, ...regionConfig.tunables },
         registration: config.registration,
         alarms: config.alarms,
+        archive: config.archive,
       },
     ];
   });

@@ -37,6 +37,24 @@ export const NAG_ACKNOWLEDGEMENTS = {
       'The Sinch access key is issued in the Sinch dashboard, which has no API to rotate it: the operator creates ' +
       'a new key there and writes it here (docs/deploy.md, secret rotation).',
   },
+  archiveDeliveryWildcards: {
+    id: 'AwsSolutions-IAM5',
+    reason:
+      'Firehose writes objects under generated keys (app and day partitions, a UUID per object) in the archive ' +
+      'bucket only: the grant is the bucket ARN and its objects (bucket/*), plus the KMS actions of its one key.',
+  },
+  archiveOperatorObjects: {
+    id: 'AwsSolutions-IAM5',
+    reason:
+      'Replay reads and erase rewrites or deletes any archived event object of the stack (keys are generated per ' +
+      'app, day and delivery): the grant is the archive bucket objects under events/ and its one KMS key only.',
+  },
+  accessLogsBucketLogging: {
+    id: 'AwsSolutions-S1',
+    reason:
+      'This is the bucket that receives the S3 server access logs of the archive and media buckets; logging its ' +
+      'own access would write logs about logs without end.',
+  },
 } as const satisfies Record<string, Acknowledgment>;
 
 /**

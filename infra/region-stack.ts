@@ -1,15 +1,19 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { EVENTS_PREFIX } from '../functions/archive/archive-layout';
 import type { RegionSettings } from './config';
+import { createAccessLogsBucket, EventArchive } from './constructs/event-archive';
 import { WebhookIngress } from './constructs/ingress';
 import { BridgeMonitoring } from './constructs/monitoring';
 import { WebhookRegistration } from './constructs/registration';
 import { EventRouter } from './constructs/router';
 import { OutboundSender } from './constructs/sender';
+import { acknowledge, NAG_ACKNOWLEDGEMENTS } from './nag';
 
 export interface RegionStackProps extends StackProps {
   settings: RegionSettings;
@@ -44,6 +48,12 @@ export class RegionStack extends Stack {
   readonly monitoring: BridgeMonitoring;
   readonly producerPolicy: iam.ManagedPolicy;
   readonly consumerPolicy: iam.ManagedPolicy;
+  /** Receives the S3 server access logs of the bridge's buckets (archive, media). */
+  readonly accessLogsBucket: s3.Bucket;
+  /** The events archive, unless `archive.enabled` is false. */
+  readonly archive?: EventArchive;
+  /** Read, rewrite and delete archived events (`sinch-bridge replay` and `erase`). */
+  readonly archiveOperatorPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const { settings } = props;
@@ -102,6 +112,30 @@ export class RegionStack extends Stack {
         dependsOn: [this.ingress.stage, this.ingress.webhookFunction],
         ...(props.code?.registration ? { code: props.code.registration } : {}),
       });
+    }
+
+    this.accessLogsBucket = createAccessLogsBucket(
+      this,
+      'AccessLogsBucket',
+      settings.archive.accessLogRetentionDays,
+    );
+    if (settings.archive.enabled) {
+      this.archive = new EventArchive(this, 'Archive', {
+        sinchRegion,
+        appIds: apps.map((app) => app.id),
+        retentionDays: settings.archive.retentionDays,
+        bufferSeconds: settings.archive.bufferSeconds,
+        accessLogsBucket: this.accessLogsBucket,
+        logRetentionDays: tunables.logRetentionDays,
+      });
+      this.archiveOperatorPolicy = new iam.ManagedPolicy(this, 'ArchiveOperatorPolicy', {
+        description: `Replay and erase archived events of the Sinch bridge (${sinchRegion})`,
+        statements: this.archive.operatorStatements(),
+      });
+      acknowledge(
+        this.archiveOperatorPolicy,
+        this.archive.objectsWildcard(NAG_ACKNOWLEDGEMENTS.archiveOperatorObjects, `${EVENTS_PREFIX}*`),
+      );
     }
 
     this.producerPolicy = new iam.ManagedPolicy(this, 'ProducerPolicy', {
@@ -210,6 +244,24 @@ export class RegionStack extends Stack {
       'Attach to producers of outbound commands',
     );
     output('ConsumerPolicyArn', this.consumerPolicy.managedPolicyArn, 'Attach to consumers of events');
+    if (this.archive) {
+      output(
+        'ArchiveBucketName',
+        this.archive.bucket.bucketName,
+        'Events archive (ARCHIVE_BUCKET for replay/erase)',
+      );
+      output('ArchiveStreamName', this.archive.deliveryStreamName, 'Firehose stream the router archives to');
+      output(
+        'ArchiveTable',
+        `${this.archive.database.ref}.events`,
+        'Glue/Athena table of the archive (dedupe by id)',
+      );
+      output(
+        'ArchiveOperatorPolicyArn',
+        this.archiveOperatorPolicy!.managedPolicyArn,
+        'Attach to operators who replay or erase',
+      );
+    }
     output('AlarmTopicArn', this.monitoring.alarmTopic.topicArn, 'Alarm notifications');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }

@@ -97,7 +97,8 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
     stackEnv = Object.fromEntries(
       Object.entries(stacks).map(([name, s]) => [name, { region: s.region, account: s.account }]),
     );
-  });
+    // Two full synths with cdk-nag: minutes when the 2 cores are shared by every suite.
+  }, 240_000);
 
   it('makes one stack per configured Sinch region, in its AWS region, with no account lookup', () => {
     expect(Object.keys(stackEnv).sort()).toEqual(['SinchBridge-eu', 'SinchBridge-us']);
