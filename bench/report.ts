@@ -112,6 +112,15 @@ export function formatReport(report: BenchReport): string {
         (cold.missing ? `; missing: ${cold.missing.join(', ')}` : ''),
       `${fmt(cold.peakRssMB)} MB`,
     ]);
+    for (const [name, f] of Object.entries(cold.functions ?? {})) {
+      if (name === 'webhook' || name === 'send') continue;
+      rows.push([
+        `coldStart: ${name} function`,
+        `${fmt(f.bundleKB, ' KB')}, init ${fmt(f.initMs, ' ms')} (${fmt(f.initRssMB, ' MB')}), ${fmt(f.initRatioToSqsOnly, 'x')} SQS-only`,
+        '',
+        '',
+      ]);
+    }
   }
   const send = report.send;
   if (send && 'error' in send) rows.push(['send', `failed: ${send.error.split('\n')[0]}`, '', '']);

@@ -21,6 +21,11 @@ export interface ColdStartResult {
   webhookInitRssMB?: number;
   sendInitRssMB?: number;
   sqsOnlyInitRssMB?: number;
+  /** Every function of the stack (`FUNCTION_ENTRIES`), measured the same way; webhook and send repeat the keys above. */
+  functions?: Record<
+    string,
+    { bundleKB: number; initMs: number; initRssMB: number; initRatioToSqsOnly?: number }
+  >;
   missing?: string[];
 }
 
@@ -88,8 +93,9 @@ function measureInit(file: string): { ms: number; rssMB: number } {
 }
 
 /**
- * The cold-start benchmark: bundle size and module init time of the webhook and send functions
- * beside a bundle that holds only an `SQSClient` (the floor any SQS-publishing Lambda pays).
+ * The cold-start benchmark: bundle size and module init time of every function of the stack
+ * (`FUNCTION_ENTRIES`: webhook, send, router, media, ...) beside a bundle that holds only an
+ * `SQSClient` (the floor any SQS-publishing Lambda pays).
  * Runs interleave the three bundles so machine noise hits them alike.
  *
  * @example
@@ -97,14 +103,13 @@ function measureInit(file: string): { ms: number; rssMB: number } {
  */
 export async function runColdStartBench(options: { runs?: number } = {}): Promise<ColdStartResult> {
   const runs = options.runs ?? 10;
-  const entries = {
-    webhook: FUNCTION_ENTRIES.webhook,
-    send: FUNCTION_ENTRIES.send,
+  const entries: Record<string, string> = {
+    ...FUNCTION_ENTRIES,
     sqsOnly: 'bench/scenarios/sqs-only-handler.ts',
   };
-  const files: Partial<Record<keyof typeof entries, string>> = {};
+  const files: Record<string, string> = {};
   const missing: string[] = [];
-  for (const [name, entry] of Object.entries(entries) as Array<[keyof typeof entries, string]>) {
+  for (const [name, entry] of Object.entries(entries)) {
     if (existsSync(join(ROOT, entry))) files[name] = await bundleLikeLambda(entry, name);
     else missing.push(entry);
   }
@@ -115,14 +120,28 @@ export async function runColdStartBench(options: { runs?: number } = {}): Promis
     }
   }
   const result: ColdStartResult = {};
-  for (const [name, file] of Object.entries(files) as Array<[keyof typeof entries, string]>) {
+  const functions: NonNullable<ColdStartResult['functions']> = {};
+  for (const [name, file] of Object.entries(files)) {
     const s = samples.get(name) ?? [];
-    Object.assign(result, {
-      [`${name}BundleKB`]: Math.round(statSync(file).size / 102.4) / 10,
-      [`${name}InitMs`]: median(s.map((x) => x.ms)),
-      [`${name}InitRssMB`]: Math.round(median(s.map((x) => x.rssMB)) * 10) / 10,
-    });
+    const measured = {
+      bundleKB: Math.round(statSync(file).size / 102.4) / 10,
+      initMs: median(s.map((x) => x.ms)),
+      initRssMB: Math.round(median(s.map((x) => x.rssMB)) * 10) / 10,
+    };
+    if (name === 'webhook' || name === 'send' || name === 'sqsOnly') {
+      Object.assign(result, {
+        [`${name}BundleKB`]: measured.bundleKB,
+        [`${name}InitMs`]: measured.initMs,
+        [`${name}InitRssMB`]: measured.initRssMB,
+      });
+    }
+    if (name !== 'sqsOnly') functions[name] = measured;
   }
+  for (const f of Object.values(functions)) {
+    if (result.sqsOnlyInitMs)
+      f.initRatioToSqsOnly = Math.round((f.initMs / result.sqsOnlyInitMs) * 100) / 100;
+  }
+  result.functions = functions;
   if (missing.length > 0) result.missing = missing;
   return result;
 }
