@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseBridgeConfig, readConfigSources } from './config';
+import { BridgeConfigError, parseBridgeConfig, readConfigSources } from './config';
 import { RegionStack, regionStackName } from './region-stack';
 
 /**
@@ -18,12 +18,14 @@ export function buildApp(options: { context?: Record<string, unknown>; outdir?: 
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
   const context = app.node.getAllContext() as Record<string, unknown>;
+  const sinchConfig = typeof context.sinchConfig === 'string' ? context.sinchConfig : undefined;
   const raw = readConfigSources({
     sinch: context.sinch,
-    ...(typeof context.sinchConfig === 'string' ? { sinchConfig: context.sinchConfig } : {}),
+    ...(sinchConfig ? { sinchConfig } : {}),
     overrides: context,
   });
-  for (const settings of parseBridgeConfig(raw)) {
+  const source = sinchConfig ? `file ${sinchConfig}` : 'the "sinch" context of cdk.json or -c';
+  for (const settings of parseBridgeConfig(raw, { source })) {
     new RegionStack(app, regionStackName(settings.sinchRegion), { settings });
   }
   // Secure by default is checked, not assumed: unacknowledged findings fail the synth.
@@ -32,5 +34,14 @@ export function buildApp(options: { context?: Record<string, unknown>; outdir?: 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  buildApp().synth();
+  try {
+    buildApp().synth();
+  } catch (error) {
+    // A wrong config is the user's to fix: one clean block naming each field, not a stack trace.
+    if (!(error instanceof BridgeConfigError)) throw error;
+    process.stderr.write(
+      `\n${error.message}\n\nFix it in cdk.json (context "sinch"), the -c values or the sinchConfig file; docs/deploy.md lists every field.\n\n`,
+    );
+    process.exitCode = 1;
+  }
 }

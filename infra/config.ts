@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import {
   WEBHOOK_TRIGGER_ALIASES,
   WEBHOOK_TRIGGERS,
   type WebhookTrigger,
 } from '../functions/sinch/webhooks-api';
+import { didYouMean } from './did-you-mean';
 
 /** Sinch Conversation API regions: an app lives in exactly one of them. */
 export const SINCH_REGIONS = ['eu', 'us', 'br'] as const;
@@ -76,7 +78,8 @@ export const TUNABLE_DEFAULTS: Tunables = {
   oldestMessageAgeSeconds: 900,
 };
 
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** Every AWS region aws-cdk-lib knows (its region-info fact tables: offline, updated with the library). */
+export const AWS_REGIONS: readonly string[] = RegionInfo.regions.map((region) => region.name);
 
 /** The events archive (Firehose to S3, Glue table): how long events are kept, how soon they land. */
 export const ArchiveConfigSchema = z.strictObject({
@@ -98,7 +101,16 @@ export const ARCHIVE_DEFAULTS: ArchiveConfig = {
 };
 
 export const RegionConfigSchema = z.strictObject({
-  awsRegion: z.string().regex(AWS_REGION, 'awsRegion must be an AWS region name such as eu-west-1'),
+  awsRegion: z.string().superRefine((value, context) => {
+    if (AWS_REGIONS.includes(value)) return;
+    const hint = didYouMean(value, AWS_REGIONS);
+    context.addIssue({
+      code: 'custom',
+      message: `awsRegion must be an AWS region name such as eu-west-1: "${value}" is not one${
+        hint ? ` (did you mean ${hint}?)` : ''
+      }`,
+    });
+  }),
   apps: z
     .array(SinchAppSchema)
     .min(1, 'at least one app is needed per configured region')
@@ -173,7 +185,7 @@ export interface RegionSettings {
   archive: ArchiveConfig;
 }
 
-/** A config that does not validate; the message names every offending field. */
+/** A config that does not validate or cannot be read; the message names every offending field, or the file. */
 export class BridgeConfigError extends Error {
   readonly kind = 'invalid_config';
   override name = 'BridgeConfigError';
@@ -189,13 +201,15 @@ export class BridgeConfigError extends Error {
  */
 export function parseBridgeConfig(
   raw: unknown,
-  options: { warn?: (message: string) => void } = {},
+  options: { warn?: (message: string) => void; source?: string } = {},
 ): RegionSettings[] {
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const result = BridgeConfigSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${fieldName(issue.path)}: ${issue.message}`);
-    throw new BridgeConfigError(`Invalid Sinch bridge config:\n${lines.join('\n')}`);
+    const lines = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
+    throw new BridgeConfigError(
+      `Invalid Sinch bridge config (${options.source ?? 'the "sinch" context'}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
+    );
   }
   const config = result.data;
   return SINCH_REGIONS.flatMap((sinchRegion) => {
@@ -241,7 +255,67 @@ function withCanonicalTriggers(
   return { ...rest, triggers: [...new Set(canonical)] };
 }
 
-function fieldName(path: PropertyKey[]): string {
+/** The value at a path of the raw config, for "got ..." in messages. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (value, key) =>
+      value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+    raw,
+  );
+}
+
+/** The field names the schema allows at a path (for "did you mean" on an unknown field). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 1 && path[0] === 'regions') return [...SINCH_REGIONS];
+  // Walks zod's definitions: optional/default wrap an inner type, arrays an element, records a value type.
+  type Node = {
+    shape?: Record<string, unknown>;
+    def?: { innerType?: Node; element?: Node; valueType?: Node };
+  };
+  const unwrap = (node: Node | undefined): Node | undefined => {
+    let current = node;
+    while (current?.def?.innerType) current = current.def.innerType;
+    return current;
+  };
+  let node = unwrap(BridgeConfigSchema as unknown as Node);
+  for (const key of path) {
+    if (!node) return [];
+    node = unwrap(
+      typeof key === 'number'
+        ? node.def?.element
+        : ((node.shape?.[String(key)] as Node | undefined) ?? node.def?.valueType),
+    );
+  }
+  return Object.keys(node?.shape ?? {});
+}
+
+/** Lines for one issue: the field path, what is wrong, and the allowed values or a "did you mean". */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    const what =
+      issue.path.length === 1 && issue.path[0] === 'regions' ? 'unknown Sinch region' : 'unknown field';
+    return issue.keys.map((key) => {
+      const hint = didYouMean(key, known);
+      return `${fieldName([...issue.path, key])}: ${what}${hint ? ` (did you mean ${hint}?)` : ''}; allowed: ${known.join(', ')}`;
+    });
+  }
+  const got = valueAt(raw, issue.path);
+  if (issue.code === 'invalid_value') {
+    const values = issue.values.map(String);
+    const hint = typeof got === 'string' ? didYouMean(got, values) : undefined;
+    return [
+      `${fieldName(issue.path)}: ${JSON.stringify(got)} is not allowed${hint ? ` (did you mean ${hint}?)` : ''}; one of: ${values.join(', ')}`,
+    ];
+  }
+  const shown =
+    got === undefined || typeof got === 'object' || issue.code === 'custom'
+      ? ''
+      : ` (got ${JSON.stringify(got)})`;
+  return [`${fieldName(issue.path)}: ${issue.message}${shown}`];
+}
+
+function fieldName(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (name, key) => (typeof key === 'number' ? `${name}[${key}]` : `${name}.${String(key)}`),
     'sinch',
@@ -267,8 +341,34 @@ export interface ConfigSources {
  * readConfigSources({ sinch: cdkJson.context.sinch, overrides: { 'sinch.registration.enabled': 'false' } });
  */
 export function readConfigSources(sources: ConfigSources): unknown {
-  let config: unknown = typeof sources.sinch === 'string' ? JSON.parse(sources.sinch) : sources.sinch;
-  if (sources.sinchConfig) config = JSON.parse(readFileSync(sources.sinchConfig, 'utf8'));
+  let config: unknown = sources.sinch;
+  if (typeof sources.sinch === 'string') {
+    try {
+      config = JSON.parse(sources.sinch);
+    } catch (error) {
+      throw new BridgeConfigError(
+        `the "sinch" context (-c sinch=...) is not JSON: ${(error as Error).message}`,
+      );
+    }
+  }
+  if (sources.sinchConfig) {
+    let text: string;
+    try {
+      text = readFileSync(sources.sinchConfig, 'utf8');
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      throw new BridgeConfigError(
+        `cannot read the sinchConfig file ${sources.sinchConfig}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`,
+      );
+    }
+    try {
+      config = JSON.parse(text);
+    } catch (error) {
+      throw new BridgeConfigError(
+        `the sinchConfig file ${sources.sinchConfig} is not JSON: ${(error as Error).message}`,
+      );
+    }
+  }
   config = structuredClone(config ?? {});
   for (const [key, value] of Object.entries(sources.overrides ?? {})) {
     if (!key.startsWith('sinch.')) continue;

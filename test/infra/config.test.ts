@@ -49,7 +49,7 @@ describe('bridge config', () => {
     [
       'an unknown Sinch region',
       (c: ReturnType<typeof exampleConfig>) => (c.regions.ap = c.regions.eu!),
-      /sinch\.regions.*ap/,
+      /sinch\.regions\.ap: unknown Sinch region; allowed: eu, us, br/,
     ],
     [
       'a wrong AWS region',
@@ -101,7 +101,29 @@ describe('bridge config', () => {
     [
       'an unknown field',
       (c: ReturnType<typeof exampleConfig>) => (c.region = 'eu'),
-      /sinch: Unrecognized key.*region/,
+      /sinch\.region: unknown field \(did you mean regions\?\); allowed: projectId, regions, tunables/,
+    ],
+    [
+      "a mistyped AWS region, with a suggestion from AWS's region list",
+      (c: ReturnType<typeof exampleConfig>) => (c.regions.eu!.awsRegion = 'eu-wset-1'),
+      /sinch\.regions\.eu\.awsRegion: awsRegion must be an AWS region name such as eu-west-1: "eu-wset-1" is not one \(did you mean eu-west-1\?\)/,
+    ],
+    [
+      'a region-shaped name AWS does not have',
+      (c: ReturnType<typeof exampleConfig>) => (c.regions.eu!.awsRegion = 'eu-west-9'),
+      /sinch\.regions\.eu\.awsRegion: .*"eu-west-9" is not one/,
+    ],
+    [
+      'a mistyped tunable',
+      (c: ReturnType<typeof exampleConfig>) =>
+        ((c.tunables as Record<string, unknown>) = { logLevl: 'DEBUG' }),
+      /sinch\.tunables\.logLevl: unknown field \(did you mean logLevel\?\)/,
+    ],
+    [
+      'a value outside a fixed list, with the list',
+      (c: ReturnType<typeof exampleConfig>) =>
+        ((c.tunables as Record<string, unknown>) = { logLevel: 'DEBG' }),
+      /sinch\.tunables\.logLevel: "DEBG" is not allowed \(did you mean DEBUG\?\); one of: DEBUG, INFO, WARN, ERROR/,
     ],
   ])('refuses %s with a message naming the field', (_name, mutate, message) => {
     const raw = exampleConfig();
@@ -174,5 +196,19 @@ describe('bridge config', () => {
   it('accepts the whole config as a JSON string (-c sinch=...)', () => {
     const raw = readConfigSources({ sinch: JSON.stringify(exampleConfig()) });
     expect(parseBridgeConfig(raw)).toHaveLength(2);
+  });
+
+  it('names the sinchConfig file when it is missing or not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinch-config-'));
+    writeFileSync(join(dir, 'bad.json'), '{"projectId": ');
+    expect(() => readConfigSources({ sinchConfig: join(dir, 'missing.json') })).toThrow(
+      new BridgeConfigError(`cannot read the sinchConfig file ${join(dir, 'missing.json')}: no such file`),
+    );
+    expect(() => readConfigSources({ sinchConfig: join(dir, 'bad.json') })).toThrow(
+      new RegExp(`the sinchConfig file ${join(dir, 'bad.json')} is not JSON`),
+    );
+    expect(() => readConfigSources({ sinch: '{nope' })).toThrow(
+      /the "sinch" context \(-c sinch=...\) is not JSON/,
+    );
   });
 });
