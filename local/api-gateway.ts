@@ -232,6 +232,11 @@ export interface ApiGatewayServerOptions {
   function?: LocalFunction;
   /** Told about every invocation that threw (API Gateway answers 500 then). */
   onError?: (error: unknown) => void;
+  /**
+   * Pages the local bridge serves itself beside the API (its console and event feed), tried
+   * before the route table; return true when handled. A deployed HTTP API has none of these.
+   */
+  localRoutes?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
 }
 
 /**
@@ -253,6 +258,7 @@ export function createApiGatewayServer(
   const fn = options.function ?? { functionName: 'local-function' };
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {
+    for (const route of options.localRoutes ?? []) if (route(req, res)) return;
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;

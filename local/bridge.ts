@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
 import { TUNABLE_DEFAULTS } from '../infra/config';
@@ -6,6 +7,8 @@ import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './a
 import { type LocalDynamoDb, startLocalDynamoDb } from './aws/dynamodb-server';
 import { type SecretsManagerDouble, startSecretsManagerDouble } from './aws/secrets-manager-double';
 import { type LocalSqs, redrivePolicy, startLocalSqs } from './aws/sqs-server';
+import { consoleRoutes } from './console/console-routes';
+import { EventFeed, type QueueRole } from './console/event-feed';
 import { type BatchOutcome, type EventSourceMapping, startEventSourceMapping } from './event-source-mapping';
 import type { LambdaHandler } from './lambda-context';
 import { type SinchStandIn, startSinchStandIn } from './sinch/sinch-stand-in';
@@ -78,6 +81,12 @@ export interface LocalBridge {
   webhookUrl(appId?: string): string;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
+  /** The console page: `<baseUrl>/console`. */
+  consoleUrl: string;
+  /** The read-only feed of what the queues accepted (`GET`, long poll): `<baseUrl>/local/events`. */
+  eventFeedUrl: string;
+  /** The same feed in this process. */
+  eventFeed: EventFeed;
   queueUrls: BridgeQueueUrls;
   /** The endpoints to give any AWS SDK client or CLI (`AWS_ENDPOINT_URL_*`). */
   endpoints: { sqs: string; dynamodb: string; secretsManager: string };
@@ -300,6 +309,22 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       FUNCTION_ENTRIES.send,
     );
 
+    // What the queues accept, for the console and `tail --peek`, read off the SQS server's answers.
+    const eventFeed = new EventFeed();
+    const roleByName = new Map(
+      (Object.entries(names) as Array<[QueueRole, string]>).map(([role, name]) => [name, role]),
+    );
+    sqs.observe((exchange) =>
+      eventFeed.recordExchange(exchange, (url) => roleByName.get(url.split('/').pop() ?? '')),
+    );
+    const consoleSqs = new SQSClient({
+      endpoint: sqs.endpoint,
+      region: awsRegion,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    stops.push(async () => consoleSqs.destroy());
+    let baseUrl = '';
+
     const api: LocalApiGateway = await startApiGatewayServer(webhook, {
       port: options.port ?? 3000,
       host: options.host ?? '127.0.0.1',
@@ -307,7 +332,20 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       // API Gateway HTTP APIs give an integration at most 30 s.
       function: { functionName: `${prefix}-webhook`, timeoutMs: 30_000, region: awsRegion },
       ...(options.onError ? { onError: options.onError } : {}),
+      localRoutes: [
+        consoleRoutes({
+          feed: eventFeed,
+          projectId,
+          sinchRegion,
+          sinchMode,
+          secrets,
+          baseUrl: () => baseUrl,
+          queueUrls,
+          sqs: consoleSqs,
+        }),
+      ],
     });
+    baseUrl = api.url;
     stops.push(() => api.close());
     // Delivery reports go to this bridge's webhook, signed with the app's current secret.
     standIn?.deliverTo({
@@ -359,6 +397,9 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     return {
       webhookUrl: (appId = firstApp) => `${api.url}/webhooks/${appId}`,
       baseUrl: api.url,
+      consoleUrl: `${api.url}/console`,
+      eventFeedUrl: `${api.url}/local/events`,
+      eventFeed,
       queueUrls,
       endpoints: { sqs: sqs.endpoint, dynamodb: ddb.endpoint, secretsManager: sm.endpoint },
       sinchRegion,

@@ -37,6 +37,8 @@ function banner(bridge: LocalBridge, devSecrets: boolean): string {
     '',
     bold('Sinch Conversation bridge, running locally'),
     '',
+    `${bold('Console')}  ${bridge.consoleUrl}`,
+    '',
     `${bold('Webhook')} (POST, Sinch-signed)`,
     ...Object.keys(bridge.secrets).map((appId) => `  ${bridge.webhookUrl(appId)}`),
     '',
@@ -116,6 +118,8 @@ async function main(): Promise<void> {
     queueUrls: bridge.queueUrls,
     secrets: bridge.secrets,
     idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE,
+    consoleUrl: bridge.consoleUrl,
+    eventFeedUrl: bridge.eventFeedUrl,
   });
   process.stdout.write(banner(bridge, devSecrets));
   process.stdout.write(`${dim(`state for the CLI: ${LOCAL_STATE_FILE}`)}\n\n`);

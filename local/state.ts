@@ -24,6 +24,10 @@ export const LocalBridgeStateSchema = z.object({
   secrets: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   /** The send function's idempotency table (command records), for `send --wait`. */
   idempotencyTable: z.string().optional(),
+  /** The console page (`<webhookBaseUrl>/console`). */
+  consoleUrl: z.optional(z.string()),
+  /** The read-only feed of what the queues accepted (`GET ...?after=<seq>&waitSeconds=<n>&queue=...`). */
+  eventFeedUrl: z.optional(z.string()),
 });
 export type LocalBridgeState = z.infer<typeof LocalBridgeStateSchema>;
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
@@ -17,7 +17,51 @@ export interface LocalSqs {
   endpoint: string;
   /** Queue URL of a queue created at start. */
   queueUrl(name: string): string;
+  /**
+   * Watches every request and its answer without changing either (the local console's event
+   * feed reads the messages queues accept this way, without receiving them).
+   */
+  observe(observer: (exchange: SqsExchange) => void): void;
   close(): Promise<void>;
+}
+
+/** One request to the local SQS server and its answer, as bytes on the wire. */
+export interface SqsExchange {
+  /** `X-Amz-Target` of the AWS JSON protocol (e.g. `AmazonSQS.SendMessage`); absent for the Query protocol. */
+  target?: string | undefined;
+  requestBody: string;
+  status: number;
+  responseBody: string;
+}
+
+/** Copies a request's body and its answer as they pass, for `observe`. */
+function watchExchange(req: IncomingMessage, res: ServerResponse, observer: (exchange: SqsExchange) => void) {
+  const requestChunks: Buffer[] = [];
+  const responseChunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => requestChunks.push(chunk));
+  const keep = (chunk: unknown) => {
+    if (typeof chunk === 'string') responseChunks.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) responseChunks.push(Buffer.from(chunk));
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk);
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') keep(chunk);
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
+  res.on('finish', () => {
+    const target = req.headers['x-amz-target'];
+    observer({
+      target: Array.isArray(target) ? target[0] : target,
+      requestBody: Buffer.concat(requestChunks).toString('utf8'),
+      status: res.statusCode,
+      responseBody: Buffer.concat(responseChunks).toString('utf8'),
+    });
+  });
 }
 
 const ACCOUNT_ID = '123456789012';
@@ -53,6 +97,9 @@ export async function startLocalSqs(options: {
   return {
     endpoint,
     queueUrl: (name) => `${endpoint}/${ACCOUNT_ID}/${name}`,
+    observe: (observer) => {
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => watchExchange(req, res, observer));
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
