@@ -126,6 +126,16 @@ function __bridgeRemember(q,rec){if(!q.FifoQueue||!rec||!rec.record.attributes.M
 function __bridgeRecall(q,g,d){const m=q.__bridgeDedupe;if(!m)return;const k=__bridgeDedupeKey(q,{MessageGroupId:g,MessageDeduplicationId:d});const v=m.get(k);if(!v)return;if(Date.now()-v.at>=3e5){m.delete(k);return}return{record:{MessageId:v.MessageId,attributes:{SequenceNumber:v.SequenceNumber}}}}
 `;
 
+/**
+ * Fixes (5) and (6): sizes in UTF-8 bytes, and the characters SQS refuses in a body
+ * (`InvalidMessageContents`; allowed: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF).
+ */
+const STRICT_CONTENTS = `
+function __bridgeBytes(v){return typeof v=="string"?Buffer.byteLength(v,"utf8"):0}
+function __bridgeBadChar(v){if(typeof v!="string")return;const m=/[^\\u0009\\u000A\\u000D\\u0020-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u.exec(v);if(!m)return;const c=m[0].codePointAt(0).toString(16).toUpperCase();return "Invalid binary character '#x"+c+"' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"}
+function __bridgeCheckChars(v){const bad=__bridgeBadChar(v);if(bad)throw new T({Type:"com.amazonaws.sqs#InvalidMessageContents",Code:"InvalidMessageContents",Message:bad,SenderFault:!0,statusCode:400})}
+`;
+
 type LocalAwsSqsModule = { createSqsServer(options: ISqsServerOptions): Promise<Server> };
 let corrected: LocalAwsSqsModule | undefined;
 
@@ -140,7 +150,11 @@ let corrected: LocalAwsSqsModule | undefined;
  * in one answer;
  * (4) a FIFO deduplication id is forgotten once its message is deleted or dead-lettered, where
  * SQS remembers it for 5 minutes from the send (a Sinch retry after the consumer deleted the
- * first copy would be delivered again).
+ * first copy would be delivered again);
+ * (5) message sizes are counted in UTF-16 units where SQS counts UTF-8 bytes (a body of 400
+ * "€" passed a 1 KiB limit);
+ * (6) bodies with characters SQS refuses (U+FFFE, U+FFFF, control characters, lone surrogates)
+ * were accepted, where SQS answers `InvalidMessageContents`.
  * Each is a small change to its single-file bundle, applied here at load time; a changed bundle
  * fails loudly instead of silently testing against the wrong semantics.
  */
@@ -150,7 +164,31 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
   const file = require.resolve('local-aws-sqs');
   let source = readFileSync(file, 'utf8');
   const patches: Array<[string, string]> = [
-    ['"use strict";', `"use strict";${DEDUPE_MEMORY}`],
+    ['"use strict";', `"use strict";${DEDUPE_MEMORY}${STRICT_CONTENTS}`],
+    // (5), (6): SendMessage.
+    [
+      'let r=e.MessageBody.length;if(i){',
+      '__bridgeCheckChars(e.MessageBody);let r=__bridgeBytes(e.MessageBody);if(i){',
+    ],
+    [
+      'typeof f=="string"&&(r+=f.length),typeof c=="string"&&(r+=c.length),typeof y=="string"&&(r+=y.length)}H(i)',
+      'typeof f=="string"&&(r+=__bridgeBytes(f)),typeof c=="string"&&(r+=__bridgeBytes(c)),typeof y=="string"&&(r+=y.length)}H(i)',
+    ],
+    // (5), (6): the FIFO send path.
+    [
+      'let r=i.MessageBody.length,n=i.MessageAttributes;',
+      '__bridgeCheckChars(i.MessageBody);let r=__bridgeBytes(i.MessageBody),n=i.MessageAttributes;',
+    ],
+    // (5), (6): each SendMessageBatch entry, answered per entry as SQS does.
+    [
+      'let i=s.MessageBody.length,r=s.MessageAttributes;',
+      'let __bad=__bridgeBadChar(s.MessageBody);if(__bad)return{Code:"InvalidMessageContents",Id:s.Id,Message:__bad,SenderFault:"true"};let i=__bridgeBytes(s.MessageBody),r=s.MessageAttributes;',
+    ],
+    // (5): the whole batch's size.
+    [
+      'typeof e.MessageBody=="string"&&(t+=e.MessageBody.length)',
+      'typeof e.MessageBody=="string"&&(t+=__bridgeBytes(e.MessageBody))',
+    ],
     [
       'let n=Number(t.record.attributes.ApproximateReceiveCount)+1;',
       'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);',
