@@ -8,7 +8,7 @@
  */
 import { classifyStatus, parseRetryAfter, parseSinchErrorBody, SinchError } from './errors';
 import { DEFAULT_TIMEOUTS, type HttpResponse, type HttpTimeouts, sendHttp, TransportError } from './http';
-import type { SendMessageRequest, SendMessageResponse } from './messages';
+import type { SendMessageRequest, SendMessageResult } from './messages';
 import { type CredentialsProvider, headerValue, type SinchCredentials, SinchTokenProvider } from './oauth';
 
 export type SinchRegion = 'eu' | 'us' | 'br';
@@ -82,14 +82,20 @@ export class SinchClient {
   }
 
   /**
-   * `messages:send`. Resolves with Sinch's answer; throws `SinchError` (`rejected` or
-   * `retryable`) otherwise.
+   * `messages:send`. Any 2xx resolves, whatever its body: Sinch took the message, so it must
+   * never be sent again (`oddAnswer` says what was unexpected about the body). Anything else
+   * throws `SinchError` (`rejected` or `retryable`). `signal` ends the call (no request starts
+   * after it fired).
    *
    * @example
-   * await sinch.sendMessage(toSendMessageRequest(command));
+   * const { messageId } = await sinch.sendMessage(toSendMessageRequest(command), { signal });
    */
-  sendMessage(request: SendMessageRequest): Promise<SendMessageResponse> {
-    return this.request<SendMessageResponse>('POST', this.projectPath('/messages:send'), request);
+  async sendMessage(
+    request: SendMessageRequest,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<SendMessageResult> {
+    const res = await this.#exchange('POST', this.projectPath('/messages:send'), request, options.signal);
+    return readSendAnswer(res);
   }
 
   /**
@@ -100,15 +106,30 @@ export class SinchClient {
    * @example
    * await sinch.request('DELETE', sinch.projectPath(`/webhooks/${webhookId}`));
    */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<T> {
+    return parseAnswer<T>(await this.#exchange(method, path, body, options.signal));
+  }
+
+  /** One call: token, request, and the one refresh on "token expired"; resolves on any 2xx. */
+  async #exchange(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
     const url = new URL(`${this.apiUrl}${path.startsWith('/') ? path : `/${path}`}`);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let refreshed = false;
     for (;;) {
-      const token = await this.tokens.getToken();
-      const res = await this.#send(url, method, token, payload);
+      const token = await this.tokens.getToken(signal);
+      const res = await this.#send(url, method, token, payload, signal);
       const verdict = classifyStatus(res.status, headerValue(res.headers['www-authenticate']));
-      if (verdict === 'ok') return parseAnswer<T>(res);
+      if (verdict === 'ok') return res;
       if (verdict === 'token_expired' && !refreshed) {
         refreshed = true;
         this.tokens.invalidate(token);
@@ -126,7 +147,13 @@ export class SinchClient {
     }
   }
 
-  async #send(url: URL, method: string, token: string, payload: string | undefined): Promise<HttpResponse> {
+  async #send(
+    url: URL,
+    method: string,
+    token: string,
+    payload: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
     try {
       return await sendHttp(
         url,
@@ -140,6 +167,7 @@ export class SinchClient {
           body: payload,
         },
         this.#timeouts,
+        signal,
       );
     } catch (error) {
       // No answer: Sinch may or may not have accepted the request. Retryable; the idempotency
@@ -153,6 +181,32 @@ export class SinchClient {
       });
     }
   }
+}
+
+/**
+ * Reads a 2xx answer of messages:send leniently: the documented `{message_id, accepted_time}`,
+ * or whatever came (empty, not JSON, no `message_id`), which is still an acceptance.
+ */
+function readSendAnswer(res: HttpResponse): SendMessageResult {
+  let parsed: unknown;
+  if (res.body.trim()) {
+    try {
+      parsed = JSON.parse(res.body);
+    } catch {
+      return { status: res.status, oddAnswer: 'body_not_json' };
+    }
+  } else {
+    return { status: res.status, oddAnswer: 'empty_body' };
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { status: res.status, oddAnswer: 'body_not_an_object' };
+  }
+  const { message_id: messageId, accepted_time: acceptedTime } = parsed as Record<string, unknown>;
+  return {
+    status: res.status,
+    ...(typeof messageId === 'string' && messageId ? { messageId } : { oddAnswer: 'no_message_id' }),
+    ...(typeof acceptedTime === 'string' && acceptedTime ? { acceptedTime } : {}),
+  };
 }
 
 function parseAnswer<T>(res: HttpResponse): T {

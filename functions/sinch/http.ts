@@ -24,11 +24,14 @@ export interface HttpResponse {
   body: string;
 }
 
-/** No answer: `timeout` (connect or total) or `network` (refused, reset, dropped). */
+/**
+ * No answer: `timeout` (connect or total), `network` (refused, reset, dropped) or `aborted` (the
+ * caller's signal fired: its invocation is ending; an aborted request may still have reached Sinch).
+ */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(
-    readonly kind: 'connect_timeout' | 'timeout' | 'network',
+    readonly kind: 'connect_timeout' | 'timeout' | 'network' | 'aborted',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -44,7 +47,8 @@ const agents = {
 };
 
 /**
- * Sends one request and reads the whole answer as text. Never retries.
+ * Sends one request and reads the whole answer as text. Never retries. With `signal`, nothing
+ * is sent once it has fired, and a request in flight is cut when it fires.
  *
  * @example
  * const res = await sendHttp(new URL('https://eu.conversation.api.sinch.com/...'), {
@@ -55,8 +59,13 @@ export function sendHttp(
   url: URL,
   init: { method: string; headers: Record<string, string>; body?: string | undefined },
   timeouts: HttpTimeouts,
+  signal?: AbortSignal | undefined,
 ): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new TransportError('aborted', 'not sent: the caller gave up before the request started'));
+      return;
+    }
     const isHttps = url.protocol === 'https:';
     const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
     const headers = { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
@@ -66,14 +75,18 @@ export function sendHttp(
       agent: agents[isHttps ? 'https:' : 'http:'],
     });
     let settled = false;
+    const onAbort = () =>
+      fail(new TransportError('aborted', 'the caller gave up while waiting for the answer'));
     const fail = (error: TransportError) => {
       if (settled) return;
       settled = true;
       clearTimeout(totalTimer);
       clearTimeout(connectTimer);
+      signal?.removeEventListener('abort', onAbort);
       req.destroy();
       reject(error);
     };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const totalTimer = setTimeout(
       () => fail(new TransportError('timeout', `no complete answer within ${timeouts.totalMs} ms`)),
       timeouts.totalMs,
@@ -98,6 +111,7 @@ export function sendHttp(
         if (settled) return;
         settled = true;
         clearTimeout(totalTimer);
+        signal?.removeEventListener('abort', onAbort);
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,

@@ -35,3 +35,15 @@ export interface SendMessageResponse {
   message_id: string;
   accepted_time: string;
 }
+
+/**
+ * What `SinchClient#sendMessage` resolves with: any 2xx, read leniently. `messageId` is absent
+ * (and `oddAnswer` says why) when the body was empty, not JSON or had no `message_id`.
+ */
+export interface SendMessageResult {
+  status: number;
+  messageId?: string;
+  acceptedTime?: string;
+  /** `empty_body`, `body_not_json`, `body_not_an_object` or `no_message_id`. */
+  oddAnswer?: string;
+}

@@ -26,12 +26,12 @@ export interface TokenProviderOptions {
   refreshMarginMs?: number | undefined;
   /** Attempts at the token endpoint while it answers 429. Default 5. */
   maxRateLimitedAttempts?: number | undefined;
-  /** Backoff between those attempts (full jitter). Default base 200 ms, cap 3 s. */
+  /** Backoff between those attempts (full jitter). Default base 200 ms, cap 3 s; a `Retry-After` is capped at `cap` too. */
   rateLimitBackoff?: { base: number; cap: number } | undefined;
   /** Called after every successful token fetch (metrics). */
   onTokenFetched?: (() => void) | undefined;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 interface CachedToken {
@@ -39,7 +39,19 @@ interface CachedToken {
   refreshAt: number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 
 /**
  * Fetches, caches and refreshes the bearer token. Concurrent callers share one fetch.
@@ -57,7 +69,7 @@ export class SinchTokenProvider {
   readonly #backoff: { base: number; cap: number };
   readonly #onTokenFetched: (() => void) | undefined;
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   #cached: CachedToken | undefined;
   #inFlight: Promise<string> | undefined;
 
@@ -74,15 +86,25 @@ export class SinchTokenProvider {
     this.#sleep = options.sleep ?? defaultSleep;
   }
 
-  /** A valid token: the cached one, or one fresh fetch shared by all concurrent callers. */
-  getToken(): Promise<string> {
+  /**
+   * A valid token: the cached one, or one fresh fetch shared by all concurrent callers. With
+   * `signal`, no token request starts after it fired and the wait for one ends when it fires.
+   */
+  getToken(signal?: AbortSignal): Promise<string> {
     if (this.#cached && this.#now() < this.#cached.refreshAt) return Promise.resolve(this.#cached.value);
     if (!this.#inFlight) {
-      this.#inFlight = this.#fetch().finally(() => {
+      this.#inFlight = this.#fetch(signal).finally(() => {
         this.#inFlight = undefined;
       });
     }
-    return this.#inFlight;
+    if (!signal) return this.#inFlight;
+    // Another caller's fetch may outlive this caller's deadline: stop waiting for it, not it.
+    return new Promise<string>((resolve, reject) => {
+      if (signal.aborted) return reject(abortedError());
+      const onAbort = () => reject(abortedError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#inFlight!.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   /**
@@ -93,10 +115,11 @@ export class SinchTokenProvider {
     if (this.#cached?.value === token) this.#cached = undefined;
   }
 
-  async #fetch(): Promise<string> {
+  async #fetch(signal?: AbortSignal): Promise<string> {
     const { keyId, keySecret } = await this.#credentials();
     const authorization = `Basic ${Buffer.from(`${keyId}:${keySecret}`, 'utf8').toString('base64')}`;
     for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw abortedError();
       let res: Awaited<ReturnType<typeof sendHttp>>;
       try {
         res = await sendHttp(
@@ -111,6 +134,7 @@ export class SinchTokenProvider {
             body: 'grant_type=client_credentials',
           },
           this.#timeouts,
+          signal,
         );
       } catch (error) {
         const kind = error instanceof TransportError ? error.kind : 'network';
@@ -123,9 +147,16 @@ export class SinchTokenProvider {
       }
       if (res.status === 429 && attempt < this.#maxAttempts) {
         const retryAfter = parseRetryAfter(headerValue(res.headers['retry-after']));
-        await this.#sleep(
+        // Bounded: a Retry-After of an hour must not hold an invocation (the cap is seconds).
+        const waitMs = Math.min(
+          this.#backoff.cap,
           retryAfter !== undefined ? retryAfter * 1000 : fullJitterDelay(attempt, this.#backoff),
         );
+        try {
+          await this.#sleep(waitMs, signal);
+        } catch {
+          throw abortedError();
+        }
         continue;
       }
       if (res.status !== 200) {
@@ -155,6 +186,14 @@ export class SinchTokenProvider {
       return parsed.accessToken;
     }
   }
+}
+
+function abortedError(): SinchError {
+  return new SinchError({
+    kind: 'retryable',
+    reason: 'token_aborted',
+    message: 'token fetch abandoned: the caller gave up',
+  });
 }
 
 function parseTokenAnswer(body: string): { accessToken: string; expiresIn: number } | undefined {

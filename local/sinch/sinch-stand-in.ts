@@ -43,7 +43,9 @@ export type SinchAnswer =
   /** 401 with `WWW-Authenticate: Bearer error="invalid_token"...`; the token used is revoked. */
   | { kind: 'expired'; delayMs?: number }
   /** Accept the message (it counts as sent), then destroy the connection without answering. */
-  | { kind: 'drop'; delayMs?: number };
+  | { kind: 'drop'; delayMs?: number }
+  /** Accept the message (it counts as sent) and answer this 2xx status with this exact body (odd answers). */
+  | { kind: 'accept_with'; status: number; body: string; delayMs?: number };
 
 /** Shorthands for scripts. */
 export const answers = {
@@ -56,6 +58,8 @@ export const answers = {
   expired: (): SinchAnswer => ({ kind: 'expired' }),
   drop: (delayMs?: number): SinchAnswer => ({ kind: 'drop', ...(delayMs ? { delayMs } : {}) }),
   slow: (delayMs: number): SinchAnswer => ({ kind: 'ok', delayMs }),
+  /** Accepts, answering `status` (2xx) with `body` verbatim: empty, not JSON, no message_id... */
+  acceptWith: (status: number, body: string): SinchAnswer => ({ kind: 'accept_with', status, body }),
 };
 
 /** One request the stand-in received. */
@@ -417,6 +421,10 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     if (scripted?.kind === 'drop') {
       recorded.outcome = 'dropped';
       req.socket.destroy();
+    } else if (scripted?.kind === 'accept_with') {
+      answer(scripted.status);
+      res.writeHead(scripted.status, scripted.body ? { 'content-type': 'application/json' } : {});
+      res.end(scripted.body);
     } else {
       answer(200);
       res.writeHead(200, { 'content-type': 'application/json' });

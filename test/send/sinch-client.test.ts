@@ -53,7 +53,7 @@ describe('SinchClient against the Sinch double', () => {
 
   it('sends with a bearer token and returns the message id', async () => {
     const answer = await client().sendMessage(textRequest('a'));
-    expect(answer.message_id).toBe(sinch.sends()[0]?.messageId);
+    expect(answer.messageId).toBe(sinch.sends()[0]?.messageId);
     expect(sinch.sends()[0]?.headers.authorization).toMatch(/^Bearer tok-/);
     expect(sinch.tokenFetches()).toBe(1);
   });
@@ -71,7 +71,7 @@ describe('SinchClient against the Sinch double', () => {
     await c.sendMessage(textRequest('warm'));
     sinch.script(answers.expired());
     const answer = await c.sendMessage(textRequest('x'));
-    expect(answer.message_id).toBeTruthy();
+    expect(answer.messageId).toBeTruthy();
     expect(sinch.tokenFetches()).toBe(2);
     expect(sinch.sends().map((s) => s.outcome)).toEqual(['accepted', 'rejected', 'accepted']);
   });
@@ -177,5 +177,50 @@ describe('SinchClient against the Sinch double', () => {
     const listed = await c.request<{ webhooks: unknown[] }>('GET', c.projectPath('/webhooks'));
     expect(listed).toEqual({ webhooks: [] });
     expect(extraRouteCalls).toContain('GET ');
+  });
+  it('starts no request once its signal fired (item 2: nothing after the invocation ended)', async () => {
+    const c = client();
+    await c.sendMessage(textRequest('warm'));
+    const controller = new AbortController();
+    controller.abort();
+    const error = await failure(c.sendMessage(textRequest('late'), { signal: controller.signal }));
+    expect(error).toMatchObject({ kind: 'retryable', reason: 'aborted' });
+    expect(sinch.sends()).toHaveLength(1);
+  });
+
+  it('cuts a request in flight when its signal fires', async () => {
+    sinch.script(answers.slow(5_000));
+    const c = client();
+    const error = await failure(c.sendMessage(textRequest('cut'), { signal: AbortSignal.timeout(200) }));
+    expect(error).toMatchObject({ kind: 'retryable', reason: 'aborted' });
+  });
+
+  it('caps a token endpoint Retry-After (item 4: no sleep of an hour inside an invocation)', async () => {
+    sinch.scriptToken(answers.status(429, { 'retry-after': '3600' }));
+    const waits: number[] = [];
+    const tokens = new SinchTokenProvider({
+      authUrl: sinch.authUrl,
+      credentials: async () => ({ keyId: sinch.keyId, keySecret: sinch.keySecret }),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await client({ tokenProvider: tokens }).sendMessage(textRequest('ra'));
+    expect(waits).toEqual([3_000]);
+  });
+
+  it('stops waiting for a rate-limited token endpoint when the signal fires', async () => {
+    sinch.scriptToken(answers.status(429), answers.status(429), answers.status(429));
+    const tokens = new SinchTokenProvider({
+      authUrl: sinch.authUrl,
+      credentials: async () => ({ keyId: sinch.keyId, keySecret: sinch.keySecret }),
+      rateLimitBackoff: { base: 90_000, cap: 90_000 },
+    });
+    // Without the signal reaching the backoff sleep, this waits up to three minutes (the test's limit is one).
+    const error = await failure(
+      client({ tokenProvider: tokens }).sendMessage(textRequest('tw'), { signal: AbortSignal.timeout(300) }),
+    );
+    expect(error).toMatchObject({ kind: 'retryable' });
+    expect(sinch.sends()).toHaveLength(0);
   });
 });
