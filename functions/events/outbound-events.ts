@@ -16,7 +16,13 @@ const nonEmpty = () => z.string().check(z.minLength(1));
 export const OutboundAcceptedDataSchema = z.object({
   id: nonEmpty().check(z.describe('The command id (correlation_id at Sinch)')),
   appId: nonEmpty(),
-  messageId: nonEmpty().check(z.describe("Sinch's message_id; delivery reports carry it")),
+  messageId: z.optional(
+    nonEmpty().check(
+      z.describe(
+        "Sinch's message_id; delivery reports carry it. Absent only when Sinch answered 2xx without one",
+      ),
+    ),
+  ),
   acceptedTime: nonEmpty(),
   channel: z.optional(nonEmpty()),
   identity: z.optional(nonEmpty()),
@@ -36,7 +42,23 @@ export const OutboundFailedDataSchema = z.object({
     code: z.optional(nonEmpty().check(z.describe("Sinch's error status, e.g. INVALID_ARGUMENT"))),
     message: z.string(),
   }),
-  command: z.unknown().check(z.describe('The command as it was on the queue (parsed JSON, or the raw body)')),
+  command: z
+    .unknown()
+    .check(
+      z.describe(
+        'The command as it was on the queue (parsed JSON, or the raw body); when commandTruncated, the first 4 KiB of the raw body',
+      ),
+    ),
+  commandTruncated: z.optional(
+    z
+      .boolean()
+      .check(
+        z.describe(
+          'true when the echoed command was cut to fit the events queue: the full one is in the DLQ',
+        ),
+      ),
+  ),
+  commandBytes: z.optional(z.int().check(z.describe('Size in bytes of the original command body, when cut'))),
 });
 export type OutboundFailedData = z.infer<typeof OutboundFailedDataSchema>;
 
@@ -61,7 +83,7 @@ export function toOutboundAcceptedEvent(
   data: OutboundAcceptedData,
 ): CloudEvent<OutboundAcceptedData> {
   return toCloudEvent({
-    id: stableId(OUTBOUND_ACCEPTED_TYPE, data.id, data.messageId),
+    id: stableId(OUTBOUND_ACCEPTED_TYPE, data.id, data.messageId ?? ''),
     source: eventSource(origin.region, origin.projectId, data.appId),
     type: OUTBOUND_ACCEPTED_TYPE,
     time: data.acceptedTime,

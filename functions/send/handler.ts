@@ -6,8 +6,6 @@
  * No Powertools Tracer: it pulls the X-Ray SDK into the bundle for little gain here; Lambda's
  * own X-Ray segments (active tracing on the function) still time each invocation.
  */
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -20,7 +18,9 @@ import * as z from 'zod/mini';
 import { SinchClient } from '../sinch/client';
 import { SinchError } from '../sinch/errors';
 import type { SinchCredentials } from '../sinch/oauth';
-import { createOutboundSender, type SendReport } from './outbound-sender';
+import { createCommandRecordStore } from './command-record';
+import { END_MARGIN_MS } from './deadline';
+import { createOutboundSender, type Invocation, type SendReport } from './outbound-sender';
 import { createRateLimiter } from './rate-limiter';
 import { readSendConfig } from './send-config';
 
@@ -38,7 +38,6 @@ const CredentialsSchema = z.object({
 
 interface Runtime {
   sender: ReturnType<typeof createOutboundSender>;
-  idempotencyConfig: IdempotencyConfig;
 }
 
 // Built on the first invocation, not at import: the local bridge sets the environment and then
@@ -79,28 +78,31 @@ function getRuntime(): Runtime {
     timeouts: config.timeouts,
     onTokenFetched: () => metrics.addMetric('TokenFetches', MetricUnit.Count, 1),
   });
-  const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: 'id',
-    expiresAfterSeconds: config.idempotencyTtlSeconds,
-    throwOnNoIdempotencyKey: true,
-    useLocalCache: true,
-  });
   runtime = {
-    idempotencyConfig,
     sender: createOutboundSender({
       origin: { region: config.region, projectId: config.projectId },
-      sendMessage: (request) => sinch.sendMessage(request),
+      sendMessage: (request, options) => sinch.sendMessage(request, options),
       sqs: new SQSClient({}),
       // Through the event router when the stack has one (docs/router.md).
       eventsQueueUrl: config.routerQueueUrl ?? config.eventsQueueUrl,
       dlqUrl: config.dlqUrl,
       retry: config.retry,
-      idempotency: {
-        persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable }),
-        config: idempotencyConfig,
-      },
+      // The command record replaces Powertools idempotency: see command-record.ts for why.
+      records: createCommandRecordStore({
+        tableName: config.idempotencyTable,
+        ttlSeconds: config.idempotencyTtlSeconds,
+      }),
+      callTimeoutMs: config.timeouts.totalMs,
+      projectHoldSeconds: config.projectHoldSeconds,
       rateLimiter: config.rateLimit ? createRateLimiter(config.rateLimit) : undefined,
       onReport: observe,
+      onRecordWriteFailed: (error, write) => {
+        metrics.addMetric('CommandRecordWriteFailed', MetricUnit.Count, 1);
+        logger.error('command record write failed; the send is not repeated for it', {
+          write,
+          error: (error as Error)?.name ?? String(error),
+        });
+      },
     }),
   };
   return runtime;
@@ -124,14 +126,48 @@ function observe(report: SendReport): void {
     metrics.addMetric(outcome.duplicate ? 'SendDuplicate' : 'SendAccepted', MetricUnit.Count, 1);
     logger.info(outcome.duplicate ? 'command already sent: not sent again' : 'command sent', {
       ...line,
+      attempt: report.attempt,
       messageId: outcome.messageId,
     });
+    if (outcome.oddAnswer) {
+      metrics.addMetric('SendOddAnswer', MetricUnit.Count, 1);
+      logger.warn('Sinch accepted with an unexpected answer body', { ...line, oddAnswer: outcome.oddAnswer });
+    }
+    return;
+  }
+  if (report.projectBlocked) {
+    // The alarm metric: Sinch refuses the whole project (billing, access, region).
+    metrics.addMetric('SendProjectBlocked', MetricUnit.Count, 1);
+    logger.error('Sinch refuses the project: holding its other commands instead of dead-lettering them', {
+      ...line,
+      status: 'status' in outcome ? outcome.status : undefined,
+      code: 'code' in outcome ? outcome.code : undefined,
+    });
+  }
+  if (outcome.kind === 'deferred') {
+    if (outcome.reason === 'project_blocked') {
+      metrics.addMetric('SendHeld', MetricUnit.Count, 1);
+      logger.warn('command held: Sinch refuses the project', {
+        ...line,
+        status: outcome.status,
+        code: outcome.code,
+        retryInSeconds: report.retryInSeconds,
+      });
+    } else {
+      metrics.addMetric(outcome.reason === 'deadline' ? 'SendDeferred' : 'SendHeld', MetricUnit.Count, 1);
+      logger.info('command not attempted now, back soon', {
+        ...line,
+        reason: outcome.reason,
+        retryInSeconds: report.retryInSeconds,
+      });
+    }
     return;
   }
   if (disposition.action === 'retry') {
     metrics.addMetric('SendRetried', MetricUnit.Count, 1);
     logger.warn('send failed, will retry', {
       ...line,
+      attempt: report.attempt,
       reason: outcome.reason,
       status: 'status' in outcome ? outcome.status : undefined,
       retryInSeconds: report.retryInSeconds,
@@ -152,6 +188,8 @@ function observe(report: SendReport): void {
   }
   (disposition.kind === 'exhausted' ? logger.error : logger.warn).call(logger, 'command moved to the DLQ', {
     ...line,
+    attempt: report.attempt,
+    commandTruncatedInEvent: report.commandTruncated || undefined,
     kind: disposition.kind,
     reason: outcome.reason,
     status,
@@ -159,28 +197,38 @@ function observe(report: SendReport): void {
   });
 }
 
-/**
- * A caller without a Lambda context (a bare local call) still gets in-progress records that
- * expire: after this long, instead of lingering until the record's TTL and blocking the id.
- */
-const FALLBACK_IN_PROGRESS_MS = 60_000;
-const withoutDeadline = { getRemainingTimeInMillis: () => FALLBACK_IN_PROGRESS_MS } as Context;
+/** A caller without a Lambda context (a bare local call) gets this much time. */
+const FALLBACK_REMAINING_MS = 60_000;
 
 async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { sender, idempotencyConfig } = getRuntime();
-  // The in-progress idempotency record expires with this invocation's deadline: the shortest
-  // the library allows, and the end of the one window where a crash can cause a duplicate.
-  idempotencyConfig.registerLambdaContext(
-    typeof context?.getRemainingTimeInMillis === 'function' ? context : withoutDeadline,
+  const { sender } = getRuntime();
+  const deadline =
+    Date.now() +
+    (typeof context?.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis()
+      : FALLBACK_REMAINING_MS);
+  // Fires when the invocation ends (returned, failed, or close to its deadline): no Sinch call
+  // starts after it, and calls in flight are cut, so work abandoned by a timed-out invocation
+  // cannot resume in a reused container and overlap the redelivery.
+  const ending = new AbortController();
+  const timer = setTimeout(
+    () => ending.abort(new Error('invocation deadline')),
+    Math.max(0, deadline - Date.now() - END_MARGIN_MS),
   );
-  const { batchItemFailures } = await sender.processBatch(event.Records ?? []);
-  return { batchItemFailures };
+  const invocation: Invocation = { remainingMs: () => deadline - Date.now(), signal: ending.signal };
+  try {
+    const { batchItemFailures } = await sender.processBatch(event.Records ?? [], invocation);
+    return { batchItemFailures };
+  } finally {
+    clearTimeout(timer);
+    ending.abort(new Error('invocation ended'));
+  }
 }
 
 /**
  * The send Lambda handler: returns the partial batch response. Works with a minimal `context`
- * (the local bridge calls it directly); give it `getRemainingTimeInMillis` so in-progress
- * idempotency records expire with the invocation.
+ * (the local bridge calls it directly); give it `getRemainingTimeInMillis` so it stops
+ * starting Sinch calls in time and command claims expire with the invocation.
  *
  * @example
  * const { batchItemFailures } = await handler(sqsEvent, createLambdaContext({ functionName: 'send' }));

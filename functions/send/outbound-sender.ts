@@ -1,10 +1,9 @@
 /**
- * The send pipeline for one batch of outbound queue records, free of Lambda: validate, send
- * once (idempotency), publish the outcome event, dead-letter what can never succeed, and back
- * off what may succeed later. The handler adds environment, logs and metrics around it.
+ * The send pipeline for one batch of outbound queue records, free of Lambda: validate, claim
+ * the command record, call Sinch once, complete the record, publish the outcome event,
+ * dead-letter what can never succeed, back off what may succeed later, and return unstarted
+ * what the invocation has no time left for. The handler adds environment, logs and metrics.
  */
-import { type IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
@@ -22,8 +21,8 @@ import {
   toOutboundAcceptedEvent,
   toOutboundFailedEvent,
 } from '../events/outbound-events';
-import { toSqsMessageBody, toSqsSafeAttributeValue } from '../events/sqs-message-body';
-import type { SendMessageRequest, SendMessageResponse } from '../sinch/messages';
+import { toSqsSafeAttributeValue } from '../events/sqs-message-body';
+import type { SendMessageRequest, SendMessageResult } from '../sinch/messages';
 import { type RetryPolicy, retryVisibilitySeconds } from './backoff';
 import {
   type OutboundCommand,
@@ -32,33 +31,67 @@ import {
   senderOf,
   toSendMessageRequest,
 } from './command';
+import { type CommandRecordStore, payloadHashOf } from './command-record';
+import { DEFERRED_VISIBILITY_SECONDS, RECORD_MARGIN_MS } from './deadline';
+import { encodeEventBody, fitEventToQueue } from './event-size';
 import { processFifoBatch, type RecordResult } from './fifo-batch';
-import { classifySendError, dispositionOf, type RecordDisposition, type SendOutcome } from './outcome';
+import {
+  classifySendError,
+  dispositionOf,
+  isProjectWideRefusal,
+  type RecordDisposition,
+  type SendFailure,
+  type SendOutcome,
+} from './outcome';
+import { queueUrlOfRecord } from './queue-url';
 import { type RateLimiter, UNLIMITED } from './rate-limiter';
 
-/** Stored keys are `outbound-command#<md5 of the command id>`. */
-export const IDEMPOTENCY_KEY_PREFIX = 'outbound-command';
+/** Visibility of a held record while the project is refused: one minute, doubling per receive, at most an hour. */
+export const PROJECT_HOLD = { baseSeconds: 60, capSeconds: 3_600 } as const;
 
 export interface OutboundSenderOptions {
   origin: OutboundEventOrigin;
-  /** `SinchClient#sendMessage` (bound), or anything with its contract. */
-  sendMessage: (request: SendMessageRequest) => Promise<SendMessageResponse>;
+  /** `SinchClient#sendMessage` (bound), or anything with its contract: resolves on any 2xx. */
+  sendMessage: (request: SendMessageRequest, options: { signal: AbortSignal }) => Promise<SendMessageResult>;
   sqs: SQSClient;
   eventsQueueUrl: string;
   dlqUrl: string;
   retry: RetryPolicy;
-  /** Send at most once per command id. Without it every delivery sends (tests of the raw path only). */
-  idempotency?: { persistenceStore: BasePersistenceLayer; config: IdempotencyConfig } | undefined;
+  /**
+   * Command records: send at most once per app and command id, count Sinch calls. Without it
+   * every delivery sends and attempts are receives (tests of the raw path only).
+   */
+  records?: CommandRecordStore | undefined;
+  /** Total time allowed for one Sinch call (token fetch + send + refresh + resend), `SINCH_TIMEOUT_MS`. */
+  callTimeoutMs: number;
+  /**
+   * After Sinch refuses the whole project (403, a 404 naming the app or project), later records
+   * are held this long without a call (`PROJECT_HOLD_SECONDS`, 0 = never hold).
+   */
+  projectHoldSeconds: number;
+  /** Time kept free beside the call for record writes and events; default 2 s. */
+  recordMarginMs?: number | undefined;
   rateLimiter?: RateLimiter | undefined;
   /** Told about every record once its fate is settled (logs, metrics). */
   onReport?: ((report: SendReport) => void) | undefined;
+  /** Told when a record write failed but the send went on (logs, metrics). */
+  onRecordWriteFailed?: ((error: unknown, write: 'complete' | 'release' | 'give_up') => void) | undefined;
   random?: () => number;
+  now?: () => number;
+}
+
+/** The invocation a batch runs in: its remaining time, and a signal that fires when it ends. */
+export interface Invocation {
+  remainingMs(): number;
+  signal: AbortSignal;
 }
 
 /** What happened to one record: the facts logs and metrics need, without message content. */
 export interface SendReport {
   sqsMessageId: string;
   receiveCount: number;
+  /** Number of the Sinch call made for this command in this receive, when one was made. */
+  attempt?: number | undefined;
   commandId?: string | undefined;
   appId?: string | undefined;
   channel?: string | undefined;
@@ -66,8 +99,12 @@ export interface SendReport {
   disposition: RecordDisposition;
   /** Time of the Sinch call, when one was made in this attempt. */
   sendLatencyMs?: number | undefined;
-  /** For `retry`: the visibility timeout applied. */
+  /** For `retry` and `defer`: the visibility timeout applied. */
   retryInSeconds?: number | undefined;
+  /** This answer made the container hold the project's other commands (the alarm metric). */
+  projectBlocked?: boolean | undefined;
+  /** The echoed command of `outbound.failed` was cut to fit the events queue. */
+  commandTruncated?: boolean | undefined;
   /** The command, for DEBUG logging only (holds text and phone numbers). */
   command?: unknown;
 }
@@ -77,66 +114,169 @@ export interface BatchResult {
   reports: SendReport[];
 }
 
-interface SendAttempt {
-  executed: boolean;
-  latencyMs?: number;
-}
-
-interface SendResult {
-  messageId: string;
-  acceptedTime: string;
-}
+const NO_DEADLINE: Invocation = {
+  remainingMs: () => Number.POSITIVE_INFINITY,
+  signal: new AbortController().signal,
+};
 
 /**
  * @example
- * const sender = createOutboundSender({ origin, sendMessage: (r) => sinch.sendMessage(r), sqs, eventsQueueUrl, dlqUrl, retry });
- * const { batchItemFailures } = await sender.processBatch(event.Records);
+ * const sender = createOutboundSender({ origin, sendMessage: (r, o) => sinch.sendMessage(r, o), sqs, eventsQueueUrl, dlqUrl, retry, records, callTimeoutMs: 5000 });
+ * const { batchItemFailures } = await sender.processBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis(), signal });
  */
 export function createOutboundSender(options: OutboundSenderOptions) {
   const rateLimiter = options.rateLimiter ?? UNLIMITED;
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const worstCaseMs = options.callTimeoutMs + (options.recordMarginMs ?? RECORD_MARGIN_MS);
+  // Per container: once Sinch refuses the whole project, later records are held without a
+  // call until this time; then one record probes again.
+  let projectHeldUntil = 0;
+  let projectHoldReason: SendFailure | undefined;
 
-  const sendToSinch = async (command: OutboundCommand, attempt: SendAttempt): Promise<SendResult> => {
-    attempt.executed = true;
-    await rateLimiter.acquire(senderOf(command).appId);
-    const started = performance.now();
-    try {
-      const answer = await options.sendMessage(toSendMessageRequest(command));
-      return { messageId: answer.message_id, acceptedTime: answer.accepted_time || new Date().toISOString() };
-    } finally {
-      attempt.latencyMs = performance.now() - started;
+  /** Retries a record write on its own (never the send) while the invocation has time. */
+  async function persist(
+    write: () => Promise<void>,
+    invocation: Invocation,
+    kind: 'complete' | 'release' | 'give_up',
+  ) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= 3 || invocation.remainingMs() < 1_000 + 200 * attempt) {
+          options.onRecordWriteFailed?.(error, kind);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
     }
-  };
+  }
 
-  // The idempotency record is keyed by the command id (hashed by Powertools). It is written
-  // IN_PROGRESS before the call, COMPLETED with the message id after it, and deleted when the
-  // call throws, so a failed attempt can be retried and a completed one is never repeated.
-  const sendOnce = options.idempotency
-    ? makeIdempotent(sendToSinch, {
-        persistenceStore: options.idempotency.persistenceStore,
-        config: options.idempotency.config,
-        // Fixed, not the Lambda function name: a renamed or redeployed function keeps its memory.
-        keyPrefix: IDEMPOTENCY_KEY_PREFIX,
-        dataIndexArgument: 0,
-      })
-    : sendToSinch;
+  type Attempted = { outcome: SendOutcome; attempt?: number; latencyMs?: number; projectBlocked?: boolean };
 
   async function attemptSend(
     command: OutboundCommand,
-  ): Promise<{ outcome: SendOutcome; latencyMs?: number }> {
-    const attempt: SendAttempt = { executed: false };
-    try {
-      const result = await sendOnce(command, attempt);
-      return {
-        outcome: { kind: 'accepted', ...result, duplicate: !attempt.executed },
-        ...(attempt.latencyMs === undefined ? {} : { latencyMs: attempt.latencyMs }),
-      };
-    } catch (error) {
-      return {
-        outcome: classifySendError(error),
-        ...(attempt.latencyMs === undefined ? {} : { latencyMs: attempt.latencyMs }),
-      };
+    receiveCount: number,
+    invocation: Invocation,
+  ): Promise<Attempted> {
+    const { appId } = senderOf(command);
+    if (now() < projectHeldUntil && projectHoldReason) {
+      return { outcome: { ...projectHoldReason, kind: 'deferred', reason: 'project_blocked' } };
     }
+    if (invocation.remainingMs() < worstCaseMs || invocation.signal.aborted) {
+      return { outcome: deferredAtDeadline() };
+    }
+    try {
+      await rateLimiter.acquire(appId);
+    } catch {
+      return { outcome: deferredAtDeadline() };
+    }
+    // The rate limiter may have waited: look at the clock again before claiming.
+    if (invocation.remainingMs() < worstCaseMs || invocation.signal.aborted) {
+      return { outcome: deferredAtDeadline() };
+    }
+    const recipient = recipientIdentityOf(command);
+    let attempt = receiveCount;
+    const records = options.records;
+    if (records) {
+      let claim: Awaited<ReturnType<CommandRecordStore['claim']>>;
+      try {
+        claim = await records.claim({
+          appId,
+          commandId: command.id,
+          payloadHash: payloadHashOf(command),
+          // The claim holds until this invocation's deadline: no later than Lambda can run it.
+          leaseUntil: now() + Math.min(invocation.remainingMs(), 15 * 60_000),
+          maxAttempts: options.retry.maxAttempts,
+          channel: recipient?.channel,
+          identity: recipient?.identity,
+        });
+      } catch (error) {
+        return {
+          outcome: {
+            kind: 'deferred',
+            reason: 'record_unavailable',
+            message: `command record unavailable: ${(error as Error)?.name ?? 'error'}`,
+          },
+        };
+      }
+      switch (claim.kind) {
+        case 'accepted':
+          return {
+            outcome: {
+              kind: 'accepted',
+              messageId: claim.messageId,
+              acceptedTime: claim.acceptedTime,
+              duplicate: true,
+            },
+          };
+        case 'conflict':
+          return {
+            outcome: {
+              kind: 'invalid_command',
+              reason: `id "${command.id}" was already used for a different command of app ${appId}: a new command needs a new id`,
+            },
+          };
+        case 'in_progress':
+          return {
+            outcome: {
+              kind: 'deferred',
+              reason: 'in_progress',
+              message: 'another invocation is sending this command',
+            },
+          };
+        case 'exhausted':
+          return {
+            attempt: claim.attempts,
+            outcome: {
+              kind: 'retryable',
+              reason: claim.lastError ?? 'interrupted',
+              message: `${claim.attempts} calls to Sinch made already, the last one interrupted`,
+            },
+          };
+        case 'claimed':
+          attempt = claim.attempt;
+      }
+    }
+    const started = performance.now();
+    // One call: token, send, refresh and resend, all within SINCH_TIMEOUT_MS and the invocation.
+    const signal = AbortSignal.any([invocation.signal, AbortSignal.timeout(options.callTimeoutMs)]);
+    let answer: SendMessageResult;
+    try {
+      answer = await options.sendMessage(toSendMessageRequest(command), { signal });
+    } catch (error) {
+      const latencyMs = performance.now() - started;
+      const failure = classifySendError(error);
+      if (isProjectWideRefusal(failure) && options.projectHoldSeconds > 0) {
+        // This command gets its answer (rejected, to the DLQ); the rest wait instead of following it.
+        projectHeldUntil = now() + options.projectHoldSeconds * 1000;
+        projectHoldReason = failure;
+        return { attempt, latencyMs, outcome: failure, projectBlocked: true };
+      }
+      return { attempt, latencyMs, outcome: failure };
+    }
+    const latencyMs = performance.now() - started;
+    projectHeldUntil = 0;
+    const acceptedTime = answer.acceptedTime ?? new Date(now()).toISOString();
+    if (records) {
+      await persist(
+        () => records.complete(appId, command.id, { messageId: answer.messageId, acceptedTime }),
+        invocation,
+        'complete',
+      );
+    }
+    return {
+      attempt,
+      latencyMs,
+      outcome: {
+        kind: 'accepted',
+        messageId: answer.messageId,
+        acceptedTime,
+        duplicate: false,
+        ...(answer.oddAnswer ? { oddAnswer: answer.oddAnswer } : {}),
+      },
+    };
   }
 
   async function publish(
@@ -153,7 +293,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     await options.sqs.send(
       new SendMessageCommand({
         QueueUrl: options.eventsQueueUrl,
-        MessageBody: toSqsMessageBody(event),
+        MessageBody: encodeEventBody(event),
         MessageGroupId: messageGroupIdOf(appId ?? 'unknown', channel, identity),
         MessageDeduplicationId: event.id,
         MessageAttributes: attributes,
@@ -161,10 +301,11 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     );
   }
 
-  async function deadLetter(record: SQSRecord, data: OutboundFailedData, reason: string): Promise<void> {
+  /** Moves the record to the DLQ (full body), then publishes `outbound.failed` (command cut to fit). */
+  async function deadLetter(record: SQSRecord, data: OutboundFailedData, reason: string): Promise<boolean> {
     const attributes: Record<string, MessageAttributeValue> = {
       errorKind: { DataType: 'String', StringValue: data.error.kind },
-      errorReason: { DataType: 'String', StringValue: reason },
+      errorReason: { DataType: 'String', StringValue: toSqsSafeAttributeValue(reason.slice(0, 1024)) || '-' },
       errorMessage: {
         DataType: 'String',
         StringValue: toSqsSafeAttributeValue(data.error.message.slice(0, 1024)) || '-',
@@ -193,20 +334,25 @@ export function createOutboundSender(options: OutboundSenderOptions) {
           : {}),
       }),
     );
-    await publish(toOutboundFailedEvent(options.origin, record.messageId, data), data.appId);
+    const fitted = fitEventToQueue(
+      toOutboundFailedEvent(options.origin, record.messageId, data),
+      record.body,
+    );
+    await publish(fitted.event, data.appId);
+    return fitted.truncated;
   }
 
-  async function processRecord(record: SQSRecord): Promise<{ result: RecordResult; report: SendReport }> {
+  async function processRecord(
+    record: SQSRecord,
+    invocation: Invocation = NO_DEADLINE,
+  ): Promise<{ result: RecordResult; report: SendReport }> {
     const receiveCount = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
     const parsed = parseOutboundCommand(record.body);
     const command = parsed.ok ? parsed.command : undefined;
-    const { outcome, latencyMs } = command
-      ? await attemptSend(command)
-      : {
-          outcome: { kind: 'invalid_command', reason: parsed.ok ? '' : parsed.reason } as SendOutcome,
-          latencyMs: undefined,
-        };
-    const disposition = dispositionOf(outcome, receiveCount, options.retry.maxAttempts);
+    const { outcome, latencyMs, attempt, projectBlocked } = command
+      ? await attemptSend(command, receiveCount, invocation)
+      : ({ outcome: { kind: 'invalid_command', reason: parsed.ok ? '' : parsed.reason } } as Attempted);
+    const disposition = dispositionOf(outcome, attempt ?? receiveCount, options.retry.maxAttempts);
     const sender = command ? senderOf(command) : undefined;
     const recipient = command ? recipientIdentityOf(command) : undefined;
     const raw = parsed.ok ? parsed.command : parsed.raw;
@@ -214,12 +360,14 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     const report: SendReport = {
       sqsMessageId: record.messageId,
       receiveCount,
+      attempt,
       commandId: command?.id ?? known.id,
       appId: sender?.appId ?? known.appId,
       channel: recipient?.channel ?? sender?.channel,
       outcome,
       disposition,
       sendLatencyMs: latencyMs,
+      projectBlocked,
       command: raw,
     };
 
@@ -230,7 +378,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
           const event = toOutboundAcceptedEvent(options.origin, {
             id: command.id,
             appId: sender.appId,
-            messageId: outcome.messageId,
+            ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
             acceptedTime: outcome.acceptedTime,
             ...(recipient ? { channel: recipient.channel, identity: recipient.identity } : {}),
           });
@@ -240,20 +388,33 @@ export function createOutboundSender(options: OutboundSenderOptions) {
       }
       case 'dead_letter': {
         const data = failedData(disposition.kind, outcome, raw, report);
-        await deadLetter(record, data, reasonOf(outcome));
+        report.commandTruncated = await deadLetter(record, data, reasonOf(outcome));
+        if (command && sender && options.records && disposition.kind !== 'invalid_command') {
+          const records = options.records;
+          const status = disposition.kind;
+          await persist(
+            () => records.giveUp(sender.appId, command.id, status, reasonOf(outcome)),
+            invocation,
+            'give_up',
+          );
+        }
         return { result: { ok: true }, report };
       }
-      case 'retry': {
-        const retryInSeconds = retryVisibilitySeconds(
-          receiveCount,
-          options.retry,
-          outcome.kind === 'retryable' ? outcome.retryAfterSeconds : undefined,
-          random,
-        );
+      case 'retry':
+      case 'defer': {
+        const retryInSeconds = visibilityFor(outcome, attempt ?? receiveCount, receiveCount);
         report.retryInSeconds = retryInSeconds;
+        if (outcome.kind === 'retryable' && command && sender && options.records) {
+          const records = options.records;
+          await persist(
+            () => records.release(sender.appId, command.id, outcome.reason),
+            invocation,
+            'release',
+          );
+        }
         await options.sqs.send(
           new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrlOf(record),
+            QueueUrl: await queueUrlOfRecord(record, options.sqs),
             ReceiptHandle: record.receiptHandle,
             VisibilityTimeout: retryInSeconds,
           }),
@@ -263,15 +424,32 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     }
   }
 
+  function visibilityFor(outcome: SendOutcome, attempt: number, receiveCount: number): number {
+    if (outcome.kind === 'retryable') {
+      return retryVisibilitySeconds(attempt, options.retry, outcome.retryAfterSeconds, random);
+    }
+    if (outcome.kind === 'deferred' && outcome.reason === 'project_blocked') {
+      return retryVisibilitySeconds(receiveCount, PROJECT_HOLD, undefined, random);
+    }
+    if (outcome.kind === 'deferred' && outcome.reason === 'record_unavailable') {
+      return retryVisibilitySeconds(receiveCount, { baseSeconds: 5, capSeconds: 300 }, undefined, random);
+    }
+    return DEFERRED_VISIBILITY_SECONDS;
+  }
+
   /**
    * Processes a batch: groups in parallel, each group in order; returns the partial batch
    * response. Records skipped behind a failed one get the same visibility, so the group comes
-   * back together instead of staying locked until the queue's visibility timeout.
+   * back together instead of staying locked until the queue's visibility timeout. Skipping is
+   * not an attempt: only Sinch calls count toward `MAX_ATTEMPTS`.
    */
-  async function processBatch(records: SQSRecord[]): Promise<BatchResult> {
+  async function processBatch(
+    records: SQSRecord[],
+    invocation: Invocation = NO_DEADLINE,
+  ): Promise<BatchResult> {
     const reports: SendReport[] = [];
     const processed = await processFifoBatch(records, async (record) => {
-      const { result, report } = await processRecord(record);
+      const { result, report } = await processRecord(record, invocation);
       reports.push(report);
       options.onReport?.(report);
       return result;
@@ -280,7 +458,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     if (skipped.length > 0) {
       const byQueue = new Map<string, typeof skipped>();
       for (const p of skipped) {
-        const url = queueUrlOf(p.record);
+        const url = await queueUrlOfRecord(p.record, options.sqs);
         byQueue.set(url, [...(byQueue.get(url) ?? []), p]);
       }
       // Best effort: when it fails, the skipped records come back after the queue's own timeout.
@@ -308,6 +486,14 @@ export function createOutboundSender(options: OutboundSenderOptions) {
   }
 
   return { processRecord, processBatch };
+}
+
+function deferredAtDeadline(): SendOutcome {
+  return {
+    kind: 'deferred',
+    reason: 'deadline',
+    message: 'not started: the invocation has less time left than one Sinch call may take',
+  };
 }
 
 function reasonOf(outcome: SendOutcome): string {
@@ -347,17 +533,4 @@ function knownIds(raw: unknown): { id?: string; appId?: string } {
     ...(typeof id === 'string' && id.length > 0 && id.length <= 128 ? { id } : {}),
     ...(typeof appId === 'string' && appId.length > 0 && appId.length <= 128 ? { appId } : {}),
   };
-}
-
-/**
- * The queue URL of a record, from its ARN (`arn:aws:sqs:<region>:<account>:<name>`) and the
- * SQS endpoint the SDK will use: `ChangeMessageVisibility` needs the URL, Lambda gives the ARN.
- */
-export function queueUrlOf(record: Pick<SQSRecord, 'eventSourceARN' | 'awsRegion'>): string {
-  const [, , , region, account, name] = record.eventSourceARN.split(':');
-  const endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
-  const base = endpoint
-    ? endpoint.replace(/\/+$/, '')
-    : `https://sqs.${region ?? record.awsRegion}.amazonaws.com`;
-  return `${base}/${account}/${name}`;
 }

@@ -36,6 +36,7 @@ const SendEnvSchema = z.object({
   // SQS keeps a message up to 14 days: a completed send is remembered at least that long.
   IDEMPOTENCY_TTL_SECONDS: int(1, 14 * 24 * 3600),
   CREDENTIALS_MAX_AGE_SECONDS: int(0, 300),
+  PROJECT_HOLD_SECONDS: int(0, 60),
 });
 
 export interface SendConfig {
@@ -55,6 +56,8 @@ export interface SendConfig {
   rateLimit?: { perSecond: number; burst: number } | undefined;
   idempotencyTtlSeconds: number;
   credentialsMaxAgeSeconds: number;
+  /** How long a container holds the project's commands after Sinch refused the project. */
+  projectHoldSeconds: number;
 }
 
 export type SendConfigResult = { ok: true; config: SendConfig } | { ok: false; problems: string[] };
@@ -92,6 +95,7 @@ export function readSendConfig(env: Readonly<Record<string, string | undefined>>
           : { perSecond: e.SEND_RATE_PER_SECOND, burst: e.SEND_RATE_BURST },
       idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
       credentialsMaxAgeSeconds: e.CREDENTIALS_MAX_AGE_SECONDS,
+      projectHoldSeconds: e.PROJECT_HOLD_SECONDS,
     },
   };
 }

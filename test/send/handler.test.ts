@@ -50,7 +50,7 @@ describe('send handler (contracts section 5)', () => {
     expect(stand.sinch.tokenFetches()).toBe(1);
   });
 
-  it('200: deletes the record, publishes outbound.accepted, completes the idempotency record', async () => {
+  it('200: deletes the record, publishes outbound.accepted, completes the command record', async () => {
     await stand.enqueue(command('ok-1'));
     const { response } = await stand.deliver();
 
@@ -75,9 +75,9 @@ describe('send handler (contracts section 5)', () => {
     expect(message.Attributes?.MessageGroupId).toBe(`${APP_ID}:SMS:${PHONE}`);
     expect(message.MessageAttributes?.type?.StringValue).toBe('sinch.bridge.outbound.accepted');
     const items = await stand.idempotencyItems();
-    const completed = items.find((item) => item.data?.M?.messageId?.S === sent?.messageId);
-    expect(completed?.status?.S).toBe('COMPLETED');
-    expect(completed?.id?.S).toMatch(/^outbound-command#/);
+    const completed = items.find((item) => item.messageId?.S === sent?.messageId);
+    expect(completed?.status?.S).toBe('accepted');
+    expect(completed?.id?.S).toBe(`command#${APP_ID}#ok-1`);
     expect(await stand.deliver()).toMatchObject({ messages: [] });
   });
 

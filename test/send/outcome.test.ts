@@ -1,6 +1,5 @@
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { describe, expect, it } from 'vitest';
-import { classifySendError, dispositionOf } from '../../functions/send/outcome';
+import { classifySendError, dispositionOf, isProjectWideRefusal } from '../../functions/send/outcome';
 import {
   classifyStatus,
   parseRetryAfter,
@@ -45,11 +44,7 @@ describe('error classification (contracts section 5)', () => {
     });
   });
 
-  it('treats a concurrent attempt and unexpected errors as retryable', () => {
-    expect(classifySendError(new IdempotencyAlreadyInProgressError('busy'))).toMatchObject({
-      kind: 'retryable',
-      reason: 'in_progress',
-    });
+  it('treats unexpected errors as retryable', () => {
     expect(classifySendError(new TypeError('boom'))).toMatchObject({
       kind: 'retryable',
       reason: 'internal_TypeError',
@@ -78,8 +73,22 @@ describe('error classification (contracts section 5)', () => {
       5,
       { action: 'dead_letter', kind: 'exhausted' },
     ],
-  ])('%o on receive %i: %o', (outcome, receiveCount, expected) => {
-    expect(dispositionOf(outcome, receiveCount, 5)).toEqual(expected);
+    [{ kind: 'deferred', reason: 'deadline', message: '' } as const, 5, { action: 'defer' }],
+  ])('%o on Sinch call %i: %o', (outcome, attempt, expected) => {
+    expect(dispositionOf(outcome, attempt, 5)).toEqual(expected);
+  });
+
+  it.each([
+    [403, 'BILLING_CREDIT_LIMIT_BREACHED', 'credit limit', true],
+    [403, 'PERMISSION_DENIED', 'no access to project', true],
+    [404, 'NOT_FOUND', 'App 01EAPP not found', true],
+    [404, 'NOT_FOUND', 'project not found', true],
+    [404, 'NOT_FOUND', 'contact not found', false],
+    [400, 'INVALID_ARGUMENT', 'bad app_id', false],
+  ])('item 8: %i %s "%s" is project-wide: %s', (status, code, message, expected) => {
+    expect(isProjectWideRefusal({ kind: 'rejected', reason: `http_${status}`, status, code, message })).toBe(
+      expected,
+    );
   });
 
   it('reads Retry-After and Sinch error bodies', () => {

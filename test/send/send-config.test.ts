@@ -18,10 +18,11 @@ describe('send function environment', () => {
       config: {
         apiUrl: 'https://eu.conversation.api.sinch.com',
         authUrl: 'https://auth.sinch.com/oauth2/token',
-        retry: { maxAttempts: 5, baseSeconds: 5, capSeconds: 900 },
+        retry: { maxAttempts: 5, baseSeconds: 90, capSeconds: 900 },
         timeouts: { connectMs: 3_000, totalMs: 10_000 },
         rateLimit: undefined,
         idempotencyTtlSeconds: 1_209_600,
+        projectHoldSeconds: 60,
       },
     });
   });

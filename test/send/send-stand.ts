@@ -18,6 +18,7 @@ import type { CloudEvent } from '../../functions/events/cloud-event';
 import { startLocalDynamoDb } from '../../local/aws/dynamodb-server';
 import { startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
 import { redrivePolicy, startLocalSqs } from '../../local/aws/sqs-server';
+import { type SqsFaultProxy, startSqsFaultProxy } from '../support/faults/sqs-fault-proxy';
 import { type SinchDouble, startSinchDouble } from '../support/sinch-double';
 
 const REGION = 'us-east-1';
@@ -29,14 +30,24 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 export interface SendStand {
   sinch: SinchDouble;
   handler: Handler;
+  /**
+   * A fault proxy between the handler and dynalite, off (rate 0) until a test turns it on:
+   * `stand.ddbFaults.rate = 1` with `ddbFaultMatch` set fails the matching DynamoDB calls.
+   */
+  ddbFaults: SqsFaultProxy;
+  /** Which DynamoDB requests `ddbFaults` may fail (by body); default all `UpdateItem`s. */
+  ddbFaultMatch: ((body: string) => boolean) | undefined;
   /** Puts a command (object or raw body) on the outbound queue. */
   enqueue(command: unknown, group?: string): Promise<void>;
   /** Receives up to 10 outbound messages without invoking anything. */
   receiveRaw(): Promise<{ messages: Message[] }>;
   /** The `SQSEvent` Lambda would build from received messages. */
   toEvent(messages: Message[]): SQSEvent;
-  /** One event-source-mapping round: receive up to 10, invoke, delete the successes. */
-  deliver(): Promise<{ messages: Message[]; response: SQSBatchResponse }>;
+  /**
+   * One event-source-mapping round: receive up to 10, invoke, delete the successes. The
+   * invocation's deadline is `timeoutMs` (default 30 s) after the receive.
+   */
+  deliver(options?: { timeoutMs?: number }): Promise<{ messages: Message[]; response: SQSBatchResponse }>;
   /** Rounds until the outbound queue has nothing visible. */
   deliverAll(maxRounds?: number): Promise<SQSBatchResponse[]>;
   /** Receives (and deletes) everything on the events queue, parsed. */
@@ -65,6 +76,14 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     ],
   });
   const ddb = await startLocalDynamoDb({ tables: ['idempotency'], region: REGION });
+  const faultMatch: { current: ((body: string) => boolean) | undefined } = { current: undefined };
+  const ddbFaults = await startSqsFaultProxy({
+    target: ddb.endpoint,
+    operations: ['UpdateItem'],
+    rate: 0,
+    modes: ['before'],
+    match: (body) => faultMatch.current?.(body.toString('utf8')) ?? true,
+  });
   const secrets = await startSecretsManagerDouble();
   const sinch = await startSinchDouble({ projectId: 'proj-send' });
   secrets.put('sinch-credentials', JSON.stringify({ keyId: sinch.keyId, keySecret: sinch.keySecret }));
@@ -74,7 +93,7 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: ddbFaults.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     SINCH_REGION: 'eu',
     SINCH_PROJECT_ID: sinch.projectId,
@@ -89,6 +108,8 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     // set its visibility (the queue's own timeout is 60 s). backoff.test.ts covers the curve.
     RETRY_BASE_SECONDS: '0',
     SINCH_TIMEOUT_MS: '1000',
+    // No project hold by default: one scripted 403 must not hold the next test's commands.
+    PROJECT_HOLD_SECONDS: '0',
     POWERTOOLS_METRICS_NAMESPACE: 'SendTest',
     ...env,
   });
@@ -141,10 +162,10 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     })),
   });
 
-  const deliver = async () => {
+  const deliver = async (deliverOptions: { timeoutMs?: number } = {}) => {
     const messages = await receive(outboundUrl);
     const event = toEvent(messages);
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + (deliverOptions.timeoutMs ?? 30_000);
     const context = {
       functionName: 'send-test',
       awsRequestId: randomUUID(),
@@ -162,6 +183,13 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
   return {
     sinch,
     handler,
+    ddbFaults,
+    get ddbFaultMatch() {
+      return faultMatch.current;
+    },
+    set ddbFaultMatch(value) {
+      faultMatch.current = value;
+    },
     enqueue: async (command, group = 'g') => {
       await client.send(
         new SendMessageCommand({
@@ -198,7 +226,7 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     },
     close: async () => {
       client.destroy();
-      await Promise.all([sqs.close(), ddb.close(), secrets.close(), sinch.close()]);
+      await Promise.all([sqs.close(), ddbFaults.close(), ddb.close(), secrets.close(), sinch.close()]);
     },
   };
 }

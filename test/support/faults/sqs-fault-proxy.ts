@@ -20,6 +20,8 @@ export interface SqsFaultProxyOptions {
   seed?: number;
   /** Which failure each injected fault is; default alternates at random between both. */
   modes?: readonly SqsFaultMode[];
+  /** Only calls whose body passes this are faulted (e.g. one kind of DynamoDB UpdateItem); default all. */
+  match?: (body: Buffer) => boolean;
   /** Told about every injected fault with the request body, so a test can tell which call failed. */
   onFault?: (fault: { operation: string; mode: SqsFaultMode; body: Buffer }) => void;
 }
@@ -45,7 +47,8 @@ export function sqsOperationOf(headers: IncomingMessage['headers'], body: Buffer
 /**
  * An HTTP proxy on loopback in front of an SQS endpoint that fails a seeded fraction of chosen
  * operations with the 500 `InternalFailure` SQS answers on a bad day. Product-independent: any
- * SQS client pointed at it sees a flaky SQS.
+ * SQS client pointed at it sees a flaky SQS. DynamoDB speaks the same AWS JSON protocol
+ * (`x-amz-target: DynamoDB_20120810.UpdateItem`), so it stands in front of dynalite too.
  *
  * @example
  * const proxy = await startSqsFaultProxy({ target: sqs.endpoint, operations: ['SendMessage'], rate: 0.1 });
@@ -66,7 +69,7 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
       const body = Buffer.concat(chunks);
       let mode: SqsFaultMode | undefined;
       const operation = sqsOperationOf(req.headers, body);
-      if (faulted.has(operation)) {
+      if (faulted.has(operation) && (options.match?.(body) ?? true)) {
         counts.calls++;
         if (random() < state.rate) mode = modes[Math.floor(random() * modes.length)] ?? 'before';
         if (mode) options.onFault?.({ operation, mode, body });
