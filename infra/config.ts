@@ -66,7 +66,7 @@ export type Tunables = z.output<typeof TunablesSchema>;
 export const TUNABLE_DEFAULTS: Tunables = {
   webhookMemoryMb: 512,
   sendMemoryMb: 512,
-  sendTimeoutSeconds: 30,
+  sendTimeoutSeconds: 60,
   batchSize: 10,
   maxConcurrency: 5,
   maxAttempts: 5,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { outboundMaxReceiveCount } from '../functions/send/backoff';
+import { sendTimeoutsFor } from '../functions/send/deadline';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
 import { TUNABLE_DEFAULTS } from '../infra/config';
 import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './api-gateway';
@@ -116,8 +118,6 @@ export interface LocalBridge {
  * (seconds of start-up); test/local/bridge.test.ts checks they still match.
  */
 export const LOCAL_QUEUE_SETTINGS = {
-  /** infra/constructs/sender.ts `REDRIVE_MARGIN`: the queue's redrive sits above `MAX_ATTEMPTS`. */
-  outboundRedriveMargin: 2,
   /** infra/constructs/ingress.ts: events queue. */
   eventsMaxReceiveCount: 10,
   eventsVisibilityTimeoutSeconds: 60,
@@ -155,7 +155,12 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
   const projectId = options.projectId ?? 'local-project';
   const awsRegion = process.env.AWS_REGION ?? 'us-east-1';
   const maxAttempts = options.maxAttempts ?? TUNABLES.maxAttempts;
-  const sendTimeoutMs = TUNABLES.sendTimeoutSeconds * 1000;
+  // The same sizing as the stack (infra/constructs/sender.ts): a full batch of worst-case calls fits.
+  const sendSizing = sendTimeoutsFor({
+    timeoutSeconds: TUNABLES.sendTimeoutSeconds,
+    batchSize: options.batchSize ?? TUNABLES.batchSize,
+  });
+  const sendTimeoutMs = sendSizing.functionTimeoutSeconds * 1000;
   const prefix = `sinch-bridge-${sinchRegion}`;
   const names = {
     events: `${prefix}-events.fifo`,
@@ -209,13 +214,9 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
           name: names.outbound,
           attributes: fifo({
             VisibilityTimeout: String(
-              TUNABLES.sendTimeoutSeconds * LOCAL_QUEUE_SETTINGS.outboundVisibilityTimeoutFactor,
+              sendSizing.functionTimeoutSeconds * LOCAL_QUEUE_SETTINGS.outboundVisibilityTimeoutFactor,
             ),
-            RedrivePolicy: redrivePolicy(
-              names.outboundDlq,
-              maxAttempts + LOCAL_QUEUE_SETTINGS.outboundRedriveMargin,
-              awsRegion,
-            ),
+            RedrivePolicy: redrivePolicy(names.outboundDlq, outboundMaxReceiveCount(maxAttempts), awsRegion),
           }),
         },
       ],
@@ -283,6 +284,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       OUTBOUND_DLQ_URL: queueUrls.outboundDlq,
       IDEMPOTENCY_TABLE: idempotencyTable,
       MAX_ATTEMPTS: String(maxAttempts),
+      SINCH_TIMEOUT_MS: String(sendSizing.sinchTimeoutMs),
       AWS_REGION: awsRegion,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,

@@ -25,6 +25,8 @@ export interface BridgeFunctionProps {
   logRetentionDays: number;
   /** X-Ray active tracing (Powertools tracer). @default true */
   tracing?: boolean;
+  /** Concurrency set aside for this function alone. @default - none (the account's unreserved pool) */
+  reservedConcurrentExecutions?: number;
   /**
    * Ready-made code (e.g. an artifact built elsewhere) instead of bundling `entry`. The handler must
    * be `index.handler`.
@@ -59,6 +61,9 @@ export function bridgeFunction(scope: Construct, id: string, props: BridgeFuncti
     role,
     loggingFormat: lambda.LoggingFormat.JSON,
     tracing: props.tracing === false ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE,
+    ...(props.reservedConcurrentExecutions === undefined
+      ? {}
+      : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
   } satisfies Partial<lambda.FunctionProps>;
 
   if (props.tracing !== false) acknowledge(role, NAG_ACKNOWLEDGEMENTS.xrayWildcard);

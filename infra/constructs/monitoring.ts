@@ -122,6 +122,12 @@ export class BridgeMonitoring extends Construct {
       sendFailed,
       1,
     );
+    alarm(
+      'SendProjectBlocked',
+      'Sinch refuses the whole project (403 such as BILLING_CREDIT_LIMIT_BREACHED, or a 404 naming the app or project: wrong region): outbound commands are held, not sent',
+      bridgeMetric('SendProjectBlocked', { service: SERVICE_NAMES.send }, period),
+      1,
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}Errors`, `${name} function errors`, fn.metricErrors({ period, statistic: 'Sum' }), 1);
       alarm(

@@ -6,14 +6,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { outboundMaxReceiveCount } from '../../functions/send/backoff';
+import { sendTimeoutsFor } from '../../functions/send/deadline';
 import type { SinchRegion, Tunables } from '../config';
 import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
 import { bridgeFunction } from './bridge-function';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from './bridge-metrics';
 import { SecureFifoQueue } from './secure-queue';
-
-/** SQS redrive is only the safety net for crashes: it must not fire before the function gives up itself. */
-export const REDRIVE_MARGIN = 2;
 
 export interface OutboundSenderProps {
   sinchRegion: SinchRegion;
@@ -23,7 +22,8 @@ export interface OutboundSenderProps {
   eventsQueue: sqs.IQueue;
   /**
    * Bring your own outbound FIFO queue and its dead-letter queue (both or neither). Its visibility
-   * timeout must be at least six times `sendTimeoutSeconds`, its `maxReceiveCount` above `maxAttempts`.
+   * timeout must be at least six times the function timeout, its `maxReceiveCount` at least
+   * `outboundMaxReceiveCount(maxAttempts)` (ten times `maxAttempts` plus ten: receives are not attempts).
    * @default - a high-throughput FIFO queue with a FIFO dead-letter queue sized from the tunables
    */
   outbound?: { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue };
@@ -32,7 +32,7 @@ export interface OutboundSenderProps {
    * @default - a secret with empty fields for you to fill
    */
   credentialsSecret?: secretsmanager.ISecret;
-  /** @default - an on-demand table with TTL and point-in-time recovery */
+  /** The command records (partition key `id`, string; TTL attribute `ttl`). @default - an on-demand table with TTL and point-in-time recovery */
   idempotencyTable?: dynamodb.ITableV2;
   /** @default - bundles `functions/send/handler.ts` */
   code?: lambda.Code;
@@ -56,7 +56,13 @@ export class OutboundSender extends Construct {
   constructor(scope: Construct, id: string, props: OutboundSenderProps) {
     super(scope, id);
     const { tunables } = props;
-    const timeout = Duration.seconds(tunables.sendTimeoutSeconds);
+    // A FIFO batch of one group runs one record after the other: the timeout is shared so that a
+    // full batch of worst-case Sinch calls fits, and raised when it cannot.
+    const sizing = sendTimeoutsFor({
+      timeoutSeconds: tunables.sendTimeoutSeconds,
+      batchSize: tunables.batchSize,
+    });
+    const timeout = Duration.seconds(sizing.functionTimeoutSeconds);
 
     if (props.outbound) {
       this.outboundQueue = props.outbound.queue;
@@ -65,8 +71,9 @@ export class OutboundSender extends Construct {
       const outbound = new SecureFifoQueue(this, 'Outbound', {
         // AWS's rule for SQS sources: at least six times the function timeout, so retries of a
         // throttled batch do not make a message visible while it is still being processed.
-        visibilityTimeout: Duration.seconds(tunables.sendTimeoutSeconds * 6),
-        maxReceiveCount: tunables.maxAttempts + REDRIVE_MARGIN,
+        visibilityTimeout: Duration.seconds(sizing.functionTimeoutSeconds * 6),
+        // Only the crash safety net: MAX_ATTEMPTS counts Sinch calls in the command record.
+        maxReceiveCount: outboundMaxReceiveCount(tunables.maxAttempts),
         highThroughput: true,
       });
       this.outboundQueue = outbound.queue;
@@ -91,8 +98,8 @@ export class OutboundSender extends Construct {
       props.idempotencyTable ??
       new dynamodb.TableV2(this, 'IdempotencyTable', {
         partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-        // Powertools idempotency writes its expiry into `expiration`.
-        timeToLiveAttribute: 'expiration',
+        // The command record's expiry (epoch seconds): functions/send/command-record.ts.
+        timeToLiveAttribute: 'ttl',
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: RemovalPolicy.DESTROY,
@@ -103,6 +110,9 @@ export class OutboundSender extends Construct {
       description: `Outbound FIFO queue to Sinch Conversation API messages:send (${props.sinchRegion})`,
       memorySize: tunables.sendMemoryMb,
       timeout,
+      // Reserved: account-wide throttling elsewhere cannot starve the event source (whose
+      // throttled receives would count toward the redrive).
+      reservedConcurrentExecutions: tunables.maxConcurrency,
       logRetentionDays: tunables.logRetentionDays,
       environment: {
         SINCH_REGION: props.sinchRegion,
@@ -112,6 +122,7 @@ export class OutboundSender extends Construct {
         OUTBOUND_DLQ_URL: this.outboundDeadLetterQueue.queueUrl,
         IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
         MAX_ATTEMPTS: String(tunables.maxAttempts),
+        SINCH_TIMEOUT_MS: String(sizing.sinchTimeoutMs),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.send,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: tunables.logLevel,

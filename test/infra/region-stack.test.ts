@@ -18,6 +18,7 @@ const CONTRACT_ENV = {
     'OUTBOUND_DLQ_URL',
     'IDEMPOTENCY_TABLE',
     'MAX_ATTEMPTS',
+    'SINCH_TIMEOUT_MS',
   ],
   powertools: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL'],
   /** Set by the event router: producers write to its queue (docs/router.md). */
@@ -264,7 +265,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       const [, outbound] = queues(t).find(([id]) => id.includes('OutboundQueue'))!;
       expect(outbound.Properties).toMatchObject({
         VisibilityTimeout: 120,
-        RedrivePolicy: { maxReceiveCount: 11 },
+        RedrivePolicy: { maxReceiveCount: 100 },
       });
       t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 3,
@@ -278,7 +279,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       Replicas: [
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
       ],

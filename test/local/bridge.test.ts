@@ -4,7 +4,8 @@ import { runCli } from '../../cli/main';
 import { sampleCallback } from '../../cli/sample-callbacks';
 import { postSignedCallback } from '../../cli/simulate';
 import { followEvents, type TailedEvent } from '../../cli/tail';
-import { REDRIVE_MARGIN } from '../../infra/constructs/sender';
+import { sendTimeoutsFor } from '../../functions/send/deadline';
+import { TUNABLE_DEFAULTS } from '../../infra/config';
 import { LOCAL_QUEUE_SETTINGS, type LocalBridge, newUlid, startLocalBridge } from '../../local/bridge';
 import { type SinchDouble, startSinchDouble } from '../support/sinch-double';
 
@@ -54,8 +55,16 @@ describe('the local bridge runs the whole pipeline', () => {
     return seen;
   };
 
-  it('mirrors the stack: redrive margin and webhook route', () => {
-    expect(LOCAL_QUEUE_SETTINGS.outboundRedriveMargin).toBe(REDRIVE_MARGIN);
+  it('mirrors the stack: send timeouts and webhook route', () => {
+    expect(bridge.environment.SINCH_TIMEOUT_MS).toBe(
+      String(
+        sendTimeoutsFor({
+          timeoutSeconds: TUNABLE_DEFAULTS.sendTimeoutSeconds,
+          batchSize: TUNABLE_DEFAULTS.batchSize,
+        }).sinchTimeoutMs,
+      ),
+    );
+    expect(LOCAL_QUEUE_SETTINGS.outboundVisibilityTimeoutFactor).toBe(6);
     expect(bridge.webhookUrl()).toBe(`${bridge.baseUrl}/webhooks/${appId}`);
   });
 
