@@ -5,7 +5,7 @@
  * refusal raises an alarm.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { outboundMaxReceiveCount } from '../../functions/send/backoff';
 import { END_MARGIN_MS, RECORD_MARGIN_MS } from '../../functions/send/deadline';
 import { exampleConfig } from './example-config';
@@ -34,12 +34,29 @@ function outboundQueue(template: Template): Resource {
   )![1];
 }
 
+// Three synths for all cases (each takes seconds): the defaults, and two variants that turn the knobs.
+const VARIANTS = {
+  defaults: {},
+  small: { maxAttempts: 1, batchSize: 3, sendTimeoutSeconds: 20, maxConcurrency: 20 },
+  tight: { maxAttempts: 2, batchSize: 10, sendTimeoutSeconds: 3 },
+} as const;
+
 describe('OutboundSender', () => {
-  it.each([1, 2, 5, 9])(
-    'items 3 and 22: MAX_ATTEMPTS %i gets a redrive of at least 5 receives, well above it',
-    (maxAttempts) => {
-      const template = euTemplate({ maxAttempts });
-      const { maxReceiveCount } = outboundQueue(template).Properties.RedrivePolicy as {
+  const templates = {} as Record<keyof typeof VARIANTS, Template>;
+  beforeAll(() => {
+    for (const [name, tunables] of Object.entries(VARIANTS)) {
+      templates[name as keyof typeof VARIANTS] = euTemplate(tunables);
+    }
+  }, 300_000);
+
+  it.each([
+    ['defaults', 5],
+    ['small', 1],
+    ['tight', 2],
+  ] as const)(
+    'items 3 and 22: %s (MAX_ATTEMPTS %i) gets a redrive of at least 5 receives, well above it',
+    (name, maxAttempts) => {
+      const { maxReceiveCount } = outboundQueue(templates[name]).Properties.RedrivePolicy as {
         maxReceiveCount: number;
       };
       expect(maxReceiveCount).toBeGreaterThanOrEqual(5);
@@ -48,18 +65,14 @@ describe('OutboundSender', () => {
     },
   );
 
-  it.each([
-    [{}, 'defaults'],
-    [{ batchSize: 3, sendTimeoutSeconds: 20 }, 'small batch, short timeout'],
-    [{ batchSize: 10, sendTimeoutSeconds: 3 }, 'a timeout too short for the batch'],
-  ])(
-    'item 2: the function timeout fits a full batch of worst-case Sinch calls (%o, %s)',
-    (tunables, _label) => {
-      const template = euTemplate(tunables);
+  it.each(['defaults', 'small', 'tight'] as const)(
+    'item 2: the function timeout fits a full batch of worst-case Sinch calls (%s)',
+    (name) => {
+      const template = templates[name];
       const fn = sendFunction(template);
       const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
       const sinchTimeoutMs = Number(env.SINCH_TIMEOUT_MS);
-      const batchSize = (tunables as { batchSize?: number }).batchSize ?? 10;
+      const batchSize = (VARIANTS[name] as { batchSize?: number }).batchSize ?? 10;
       expect(sinchTimeoutMs).toBeGreaterThanOrEqual(1_000);
       expect(batchSize * (sinchTimeoutMs + RECORD_MARGIN_MS) + END_MARGIN_MS).toBeLessThanOrEqual(
         (fn.Properties.Timeout as number) * 1000,
@@ -72,21 +85,23 @@ describe('OutboundSender', () => {
   );
 
   it('item 9: reserves the event source maximum concurrency for the send function', () => {
-    const template = euTemplate({ maxConcurrency: 20 });
-    expect(sendFunction(template).Properties.ReservedConcurrentExecutions).toBe(20);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    expect(sendFunction(templates.small).Properties.ReservedConcurrentExecutions).toBe(20);
+    templates.small.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       ScalingConfig: { MaximumConcurrency: 20 },
     });
+    expect(sendFunction(templates.defaults).Properties.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it('keeps command records in a table whose TTL attribute is ttl', () => {
-    euTemplate().hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+    templates.defaults.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     });
   });
 
   it('item 8: alarms when Sinch refuses the whole project', () => {
-    euTemplate().hasResourceProperties('AWS::CloudWatch::Alarm', {
+    templates.defaults.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'SendProjectBlocked',
       Threshold: 1,
     });

@@ -107,7 +107,8 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
     // Backoff ceiling 0: a retried command is visible again at once, which proves the handler
     // set its visibility (the queue's own timeout is 60 s). backoff.test.ts covers the curve.
     RETRY_BASE_SECONDS: '0',
-    SINCH_TIMEOUT_MS: '1000',
+    // Generous: on a loaded 2-core machine a cold call (token + send) may take a second or two.
+    SINCH_TIMEOUT_MS: '3000',
     // No project hold by default: one scripted 403 must not hold the next test's commands.
     PROJECT_HOLD_SECONDS: '0',
     POWERTOOLS_METRICS_NAMESPACE: 'SendTest',
