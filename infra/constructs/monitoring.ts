@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -186,6 +186,15 @@ export class BridgeMonitoring extends Construct {
   }
 
   private createTopic(): sns.Topic {
+    const stack = Stack.of(this);
+    // CloudWatch publishes on behalf of this account's alarms only (confused-deputy guard).
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+      },
+    };
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key: it needs its own key.
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Sinch bridge alarm topic',
@@ -196,12 +205,26 @@ export class BridgeMonitoring extends Construct {
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'CloudWatchAlarmsEncryptForTheTopic',
+        principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromOurAlarms,
       }),
     );
-    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    // A topic policy replaces SNS's default one: without this statement the TLS-only policy
+    // alone refuses CloudWatch's publishes, and every alarm is lost.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
+    return topic;
   }
 }
 
