@@ -13,6 +13,7 @@ import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
 import { bridgeFunction } from './bridge-function';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from './bridge-metrics';
 import { SecureFifoQueue } from './secure-queue';
+import { grantItemReadWrite } from './table-grants';
 
 export interface OutboundSenderProps {
   sinchRegion: SinchRegion;
@@ -133,7 +134,7 @@ export class OutboundSender extends Construct {
     props.eventsQueue.grantSendMessages(this.sendFunction);
     this.outboundDeadLetterQueue.grantSendMessages(this.sendFunction);
     this.credentialsSecret.grantRead(this.sendFunction);
-    this.idempotencyTable.grantReadWriteData(this.sendFunction);
+    grantItemReadWrite(this.idempotencyTable, this.sendFunction);
     // The event source mapping grants receive/delete/change-visibility on the outbound queue.
     this.sendFunction.addEventSource(
       new SqsEventSource(this.outboundQueue, {
