@@ -2,12 +2,12 @@
  * How every Lambda of the bridge is bundled, in one place: the CDK stack (NodejsFunction) and
  * the cold-start benchmark both read it, so the benchmark measures what gets deployed.
  *
- * The AWS SDK v3 is left out of the bundles: the nodejs22.x runtime ships it, and keeping it
+ * The AWS SDK v3 is left out of the bundles: the nodejs24.x runtime ships it, and keeping it
  * external keeps the webhook bundle small (the target is <= 300 KB minified).
  */
 export const LAMBDA_BUNDLE = {
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'esm',
   minify: true,
   sourcemap: true,

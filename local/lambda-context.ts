@@ -15,7 +15,7 @@ export interface LocalFunction {
 }
 
 /**
- * A Lambda `context` for one invocation, as the nodejs22.x runtime builds it: a fresh
+ * A Lambda `context` for one invocation, as the nodejs24.x runtime builds it: a fresh
  * `awsRequestId`, the function's ARN and log names, and a `getRemainingTimeInMillis` that counts
  * down from the timeout (Powertools and the send function read it).
  *

@@ -36,7 +36,7 @@ export interface BridgeFunctionProps {
 }
 
 /**
- * A function of the bridge: nodejs22.x on arm64, bundled by esbuild exactly as the cold-start
+ * A function of the bridge: nodejs24.x on arm64, bundled by esbuild exactly as the cold-start
  * benchmark bundles it, with its own log group (explicit retention, no log-retention custom
  * resource), a role that may write to that log group only, JSON logs and active tracing.
  *
@@ -52,7 +52,7 @@ export function bridgeFunction(scope: Construct, id: string, props: BridgeFuncti
   const role = logWriterRole(scope, `${id}Role`, logGroup);
   const common = {
     description: props.description,
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: props.memorySize,
     timeout: props.timeout,

@@ -29,7 +29,7 @@ describe('cdk synth with bundling', () => {
           string,
           { Type: string; Properties: { Runtime?: string }; Metadata?: Record<string, string> }
         >,
-      ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x');
+      ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs24.x');
       expect(functions.length, stack.stackName).toBe(3);
       for (const fn of functions) {
         const bundle = join(outdir, fn.Metadata!['aws:asset:path']!, 'index.mjs');

@@ -160,11 +160,11 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
 
   describe('functions', () => {
     it.each(['sinch-bridge-webhook', 'sinch-bridge-send', 'sinch-bridge-registration'])(
-      '%s runs nodejs22.x on arm64 with JSON logs into its own log group',
+      '%s runs nodejs24.x on arm64 with JSON logs into its own log group',
       (service) => {
         const [, fn] = functionByService(eu, service);
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs22.x',
+          Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
         });
