@@ -70,8 +70,8 @@ export function toQueueAddress(appId: string, channel: string): string {
 }
 
 /**
- * Parses a queue address back into app id and channel, or `undefined` when it is not one. An
- * unknown subchannel gives its upper-cased name (the send API's channel check then names it).
+ * Parses a queue address back into app id and channel, or `undefined` when it is not one: the
+ * subchannel must be one of the table's or a known channel's lower-cased name.
  *
  * @example
  * parseQueueAddress('01EXAMPLE@facebook.sinchconversation.com'); // { appId: '01EXAMPLE', channel: 'MESSENGER' }
@@ -80,6 +80,6 @@ export function parseQueueAddress(address: string): { appId: string; channel: st
   const match = /^([^@\s]+)@([a-z0-9_-]+)\.sinchconversation\.com$/i.exec(address.trim());
   if (!match) return undefined;
   const appId = match[1]!;
-  const sub = match[2]!.toLowerCase();
-  return { appId, channel: CHANNEL_BY_SUBCHANNEL.get(sub) ?? sub.toUpperCase() };
+  const channel = CHANNEL_BY_SUBCHANNEL.get(match[2]!.toLowerCase());
+  return channel === undefined ? undefined : { appId, channel };
 }
