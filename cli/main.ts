@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import type { CliContext, CliIo, CommandGroup } from './cli-context';
 import { CliError, EXIT_CODES } from './cli-error';
+import { registerArchiveCommands } from './commands/archive';
 import { registerCompletionCommand } from './commands/completion';
 import { registerDlqCommands } from './commands/dlq';
 import { registerDoctorCommand } from './commands/doctor';
@@ -28,6 +29,7 @@ const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerWebhooksCommands,
   registerDoctorCommand,
   registerVerifyCommand,
+  registerArchiveCommands,
   registerCompletionCommand,
 ];
 

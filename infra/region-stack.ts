@@ -128,6 +128,9 @@ export class RegionStack extends Stack {
         accessLogsBucket: this.accessLogsBucket,
         logRetentionDays: tunables.logRetentionDays,
       });
+      // The router archives every event it publishes (its archive step, functions/archive/).
+      this.router.routerFunction.addEnvironment('ARCHIVE_STREAM_NAME', this.archive.deliveryStreamName);
+      this.archive.grantPut(this.router.routerFunction);
       this.archiveOperatorPolicy = new iam.ManagedPolicy(this, 'ArchiveOperatorPolicy', {
         description: `Replay and erase archived events of the Sinch bridge (${sinchRegion})`,
         statements: this.archive.operatorStatements(),

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ERROR_OUTPUT_PREFIX, FIREHOSE_PREFIX } from '../functions/archive/archive-layout';
 import { outboundMaxReceiveCount } from '../functions/send/backoff';
 import { sendTimeoutsFor } from '../functions/send/deadline';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
 import { TUNABLE_DEFAULTS } from '../infra/config';
 import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './api-gateway';
 import { type LocalDynamoDb, startLocalDynamoDb } from './aws/dynamodb-server';
+import { type LocalFirehose, startLocalFirehose } from './aws/firehose-server';
+import { type LocalS3, startLocalS3 } from './aws/s3-server';
 import { type SecretsManagerDouble, startSecretsManagerDouble } from './aws/secrets-manager-double';
 import { type LocalSqs, redrivePolicy, startLocalSqs } from './aws/sqs-server';
 import { consoleRoutes } from './console/console-routes';
@@ -61,6 +64,11 @@ export interface LocalBridgeOptions {
    * Default true; false writes straight to the events queue (the functions' contract mode).
    */
   router?: boolean;
+  /**
+   * How long the local Firehose buffers archive records before writing an object; default 1000 ms
+   * (the stack's `archive.bufferSeconds` is minutes; short here so replay sees events at once).
+   */
+  archiveBufferMs?: number;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
   /** Told about invocations that threw and poller errors. */
@@ -91,7 +99,11 @@ export interface LocalBridge {
   eventFeed: EventFeed;
   queueUrls: BridgeQueueUrls;
   /** The endpoints to give any AWS SDK client or CLI (`AWS_ENDPOINT_URL_*`). */
-  endpoints: { sqs: string; dynamodb: string; secretsManager: string };
+  endpoints: { sqs: string; dynamodb: string; secretsManager: string; s3: string; firehose: string };
+  /** Buckets in the local S3: the events archive and the media copies. */
+  buckets: { archive: string; media: string };
+  /** The local archive stream (the router archives to it when `router` is on). */
+  archive: { streamName: string; firehose: LocalFirehose; s3: LocalS3 };
   sinchRegion: string;
   projectId: string;
   /** Apps and secrets the webhook accepts. */
@@ -227,6 +239,27 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     stops.push(() => ddb.close());
     const sm: SecretsManagerDouble = await startSecretsManagerDouble();
     stops.push(() => sm.close());
+    // The archive and media buckets in a loopback S3, and a loopback Firehose writing the
+    // archive into it with the stack's key layout (Firehose closes first: it flushes its buffers).
+    const buckets = { archive: `${prefix}-archive`, media: `${prefix}-media` };
+    const s3: LocalS3 = await startLocalS3({ buckets: [buckets.archive, buckets.media], region: awsRegion });
+    stops.push(() => s3.close());
+    const archiveStreamName = `${prefix}-archive`;
+    const firehose: LocalFirehose = await startLocalFirehose({
+      s3Endpoint: s3.endpoint,
+      region: awsRegion,
+      streams: [
+        {
+          name: archiveStreamName,
+          bucket: buckets.archive,
+          prefix: FIREHOSE_PREFIX,
+          errorOutputPrefix: ERROR_OUTPUT_PREFIX,
+          partitionKeys: { appId: 'appId' },
+          bufferMs: options.archiveBufferMs ?? 1000,
+        },
+      ],
+    });
+    stops.push(() => firehose.close());
 
     const secretIds = {
       webhookSecrets: `${prefix}/webhook-secrets`,
@@ -276,7 +309,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       SINCH_REGION: sinchRegion,
       SINCH_PROJECT_ID: projectId,
       EVENTS_QUEUE_URL: queueUrls.events,
-      ...(useRouter ? { ROUTER_QUEUE_URL: queueUrls.router } : {}),
+      ...(useRouter ? { ROUTER_QUEUE_URL: queueUrls.router, ARCHIVE_STREAM_NAME: archiveStreamName } : {}),
       WEBHOOK_SECRETS_ID: secretIds.webhookSecrets,
       SINCH_CREDENTIALS_ID: secretIds.sinchCredentials,
       SINCH_API_URL: sinchApiUrl,
@@ -289,6 +322,8 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
       POWERTOOLS_SERVICE_NAME: 'sinch-bridge-local',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? TUNABLES.logLevel,
       POWERTOOLS_METRICS_NAMESPACE: 'SinchConversationBridge',
@@ -403,7 +438,15 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       eventFeedUrl: `${api.url}/local/events`,
       eventFeed,
       queueUrls,
-      endpoints: { sqs: sqs.endpoint, dynamodb: ddb.endpoint, secretsManager: sm.endpoint },
+      endpoints: {
+        sqs: sqs.endpoint,
+        dynamodb: ddb.endpoint,
+        secretsManager: sm.endpoint,
+        s3: s3.endpoint,
+        firehose: firehose.endpoint,
+      },
+      buckets,
+      archive: { streamName: archiveStreamName, firehose, s3 },
       sinchRegion,
       projectId,
       secrets,

@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     projectId: bridge.projectId,
     awsRegion: bridge.environment.AWS_REGION!,
     endpoints: bridge.endpoints,
+    buckets: bridge.buckets,
     queueUrls: bridge.queueUrls,
     secrets: bridge.secrets,
     idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE,

@@ -14,7 +14,14 @@ export const LocalBridgeStateSchema = z.object({
   sinchRegion: z.string(),
   projectId: z.string(),
   awsRegion: z.string(),
-  endpoints: z.object({ sqs: z.string(), dynamodb: z.string(), secretsManager: z.string() }),
+  endpoints: z.object({
+    sqs: z.string(),
+    dynamodb: z.string(),
+    secretsManager: z.string(),
+    s3: z.string().optional(),
+  }),
+  /** The local S3's buckets: the events archive (replay, erase) and the media copies. */
+  buckets: z.object({ archive: z.string(), media: z.string() }).optional(),
   queueUrls: z.object({
     events: z.string(),
     eventsDlq: z.string(),

@@ -6,11 +6,13 @@
  * come back in a later batch. Nothing reaches the events queue unarchived; a retry can archive an
  * event twice (readers dedupe by event id).
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import { parseEnvironment } from '../environment';
 import type { CloudEvent } from '../events/cloud-event';
+import type { RouterStep } from '../router/router-step';
 import { type ArchivableEvent, toArchiveLine } from './archive-record';
 import { createFirehoseArchiver, type FirehoseArchiverOptions } from './firehose-archiver';
 
@@ -154,4 +156,31 @@ function derivedAttributes(event: CloudEvent): Record<string, string> {
     ...(typeof data.appId === 'string' && data.appId ? { appId: data.appId } : {}),
     ...(typeof data.channel === 'string' && data.channel ? { channel: data.channel } : {}),
   };
+}
+
+/**
+ * The router step (registered last in `functions/router/steps.ts`, so `derived` holds what every
+ * other step derived): `undefined` when `ARCHIVE_STREAM_NAME` is unset.
+ *
+ * @example
+ * const step = archiveStep(process.env); // RouterStep | undefined
+ */
+export function archiveStep(env: Readonly<Record<string, string | undefined>>): RouterStep | undefined {
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME || 'sinch-router' });
+  const archive = archiveFromEnvironment(env, {
+    firehose: new FirehoseClient({ cacheMiddleware: true }),
+    onReport: (report) => {
+      if (report.tooLarge > 0)
+        logger.error('events too large for a Firehose record even compressed: published, not archived', {
+          count: report.tooLarge,
+        });
+      if (report.failedEvents > 0)
+        logger.warn('events not archived after retries: not published, the router retries them', {
+          failedEvents: report.failedEvents,
+          retried: report.retried,
+        });
+    },
+  });
+  if (!archive) return undefined;
+  return { name: 'archive', run: (events) => archive(events) };
 }

@@ -8,6 +8,7 @@
  * the steps before it derived (`RoutedEvent.derived`); it dedupes by event id, since a retried
  * batch runs it again.
  */
+import { archiveStep } from '../archive/archive-step';
 import type { RouterStep } from './router-step';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -19,7 +20,7 @@ export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
   // lifecycle: (env) => lifecycleStep(env),
   // suppression: (env) => suppressionStep(env),
   // media: (env) => mediaStep(env),
-  // archive: (env) => archiveStep(env),
+  archiveStep,
 ];
 
 /**

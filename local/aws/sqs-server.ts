@@ -140,7 +140,7 @@ type LocalAwsSqsModule = { createSqsServer(options: ISqsServerOptions): Promise<
 let corrected: LocalAwsSqsModule | undefined;
 
 /**
- * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in four ways our tests and the
+ * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in seven ways our tests and the
  * local bridge depend on:
  * (1) `ChangeMessageVisibility` increments `ApproximateReceiveCount` (real SQS counts receives
  * only), which would exhaust `MAX_ATTEMPTS` and the redrive early;
@@ -154,7 +154,10 @@ let corrected: LocalAwsSqsModule | undefined;
  * (5) message sizes are counted in UTF-16 units where SQS counts UTF-8 bytes (a body of 400
  * "€" passed a 1 KiB limit);
  * (6) bodies with characters SQS refuses (U+FFFE, U+FFFF, control characters, lone surrogates)
- * were accepted, where SQS answers `InvalidMessageContents`.
+ * were accepted, where SQS answers `InvalidMessageContents`;
+ * (7) a FIFO `SequenceNumber` is a random prefix cut to a length that shrinks as the count grows,
+ * so it does not increase within a group as SQS's does (the archive orders replays by it): here
+ * 20 digits, a per-group prefix then the zero-padded count.
  * Each is a small change to its single-file bundle, applied here at load time; a changed bundle
  * fails loudly instead of silently testing against the wrong semantics.
  */
@@ -211,6 +214,10 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
     [
       'm(this,Ye,(t,e)=>this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e));',
       'm(this,Ye,(t,e)=>(this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e))??__bridgeRecall(this,t,e));',
+    ],
+    [
+      'return i.padStart(lr+1-i.length,e).slice(0,20)}',
+      'return (e+"00000000").slice(0,8)+i.padStart(12,"0")}',
     ],
   ];
   for (const [from, to] of patches) {

@@ -98,6 +98,19 @@ describe('events archive in the stack', () => {
     });
   });
 
+  it('lets the router, and only the router, put records on the stream', () => {
+    const functions = eu.findResources('AWS::Lambda::Function') as Resources;
+    const withStream = Object.entries(functions).filter(([, f]) =>
+      JSON.stringify(f.Properties.Environment ?? {}).includes('ARCHIVE_STREAM_NAME'),
+    );
+    expect(withStream.map(([id]) => id)).toEqual([expect.stringMatching(/^Router/)]);
+    const policies = Object.values(eu.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('firehose:PutRecordBatch'),
+    );
+    expect(policies).toHaveLength(1);
+    expect(JSON.stringify(policies[0]!.Properties.Roles)).toMatch(/Router/);
+  });
+
   it('outputs what replay and erase need, and builds nothing when archive.enabled is false', () => {
     eu.hasOutput('ArchiveBucketName', {});
     eu.hasOutput('ArchiveStreamName', {});
