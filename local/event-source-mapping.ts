@@ -1,3 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { type Message, QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { Consumer } from 'sqs-consumer';
@@ -10,6 +13,30 @@ import { createLambdaContext, type LambdaHandler, type LocalFunction } from './l
  * on top: the event shape and the reading of the partial batch response.
  */
 
+/**
+ * Lambda's freeze, for work a timed-out invocation left behind. Lambda stops a timed-out
+ * invocation where it stands; its promises never resume in that invocation, and nothing it
+ * started reaches the network afterwards. In one Node process the abandoned promises do go on,
+ * so each invocation runs in its own async context, and once it timed out every HTTP request
+ * started from that context is destroyed before it is sent (Node's `http.client.request.start`
+ * diagnostics channel sees every request, the AWS SDK's and the Sinch client's alike).
+ */
+const invocationContext = new AsyncLocalStorage<{ frozen: boolean; functionName: string }>();
+let freezeInstalled = false;
+function installFreeze(): void {
+  if (freezeInstalled) return;
+  freezeInstalled = true;
+  subscribe('http.client.request.start', (message) => {
+    const invocation = invocationContext.getStore();
+    if (!invocation?.frozen) return;
+    (message as { request: ClientRequest }).request.destroy(
+      new Error(
+        `${invocation.functionName}: this invocation timed out; its work is frozen, as Lambda freezes it`,
+      ),
+    );
+  });
+}
+
 /** How one invocation ended; handed to `onBatch` (benchmarks and tests count these). */
 export interface BatchOutcome {
   records: number;
@@ -17,8 +44,10 @@ export interface BatchOutcome {
   deleted: number;
   /** Records left in flight for redelivery after their visibility timeout. */
   retried: number;
-  /** Set when the handler threw: the whole batch is retried, as Lambda does. */
+  /** Set when the handler threw or timed out: the whole batch is retried, as Lambda does. */
   error?: unknown;
+  /** The invocation ran past the function's timeout (`error` says so too). */
+  timedOut?: boolean;
 }
 
 export interface EventSourceMappingOptions {
@@ -129,7 +158,8 @@ export function messagesToDelete(messages: Message[], response: SQSBatchResponse
  * mapping with `ReportBatchItemFailures`: successes are deleted, listed failures stay in flight
  * until their visibility timeout (or the visibility the handler set) expires, a throwing handler
  * retries the whole batch, and the queue's redrive policy moves messages to the DLQ after
- * `maxReceiveCount` receives.
+ * `maxReceiveCount` receives. An invocation that runs past `function.timeoutMs` fails (the
+ * whole batch is retried) and is frozen: no HTTP request of its leftover work leaves the process.
  *
  * @example
  * const mapping = startEventSourceMapping({ queueUrl, handler, batchSize: 10 });
@@ -143,7 +173,31 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     throw new Error(`batchSize must be an integer from 1 to 10, got ${batchSize}`);
   }
   const fn = options.function ?? { functionName: 'local-function' };
+  const timeoutMs = fn.timeoutMs ?? 30_000;
   const inFlight = new Set<Promise<unknown>>();
+  installFreeze();
+
+  /**
+   * One invocation under Lambda's rules: it fails when it runs past the function's timeout, and
+   * is then frozen (its late HTTP requests are destroyed) instead of awaited.
+   */
+  const invoke = (event: SQSEvent, region: string): Promise<SQSBatchResponse | undefined> => {
+    const invocation = { frozen: false, functionName: fn.functionName };
+    return new Promise<SQSBatchResponse | undefined>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        invocation.frozen = true;
+        const error = new Error(
+          `Task timed out after ${(timeoutMs / 1000).toFixed(1).replace(/\.0$/, '')} seconds`,
+        );
+        (error as Error & { timedOut: boolean }).timedOut = true;
+        reject(error);
+      }, timeoutMs);
+      invocationContext
+        .run(invocation, () => options.handler(event, createLambdaContext({ region, ...fn, timeoutMs })))
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
+    });
+  };
 
   const consumers = Array.from({ length: options.concurrency ?? 1 }, () => {
     const consumer = Consumer.create({
@@ -157,14 +211,14 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       messageSystemAttributeNames: ['All'],
       suppressFifoWarning: true,
       // stop() lets the current receive and invocation finish (checked once a second by the library).
-      pollingCompleteWaitTimeMs: fn.timeoutMs ?? 30_000,
+      pollingCompleteWaitTimeMs: timeoutMs,
       strictReturn: true,
       handleMessageBatch: async (messages) => {
         const run = (async () => {
           const region = (await sqs.config.region()) ?? 'us-east-1';
           const event = toSqsEvent(messages, queueArnOf(options.queueUrl, region), region);
           try {
-            const response = await options.handler(event, createLambdaContext({ region, ...fn }));
+            const response = await invoke(event, region);
             const done = messagesToDelete(messages, response);
             options.onBatch?.({
               records: messages.length,
@@ -173,7 +227,13 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
             });
             return done;
           } catch (error) {
-            options.onBatch?.({ records: messages.length, deleted: 0, retried: messages.length, error });
+            options.onBatch?.({
+              records: messages.length,
+              deleted: 0,
+              retried: messages.length,
+              error,
+              ...((error as { timedOut?: boolean }).timedOut ? { timedOut: true } : {}),
+            });
             return [];
           }
         })();

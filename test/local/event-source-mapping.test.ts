@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -144,6 +146,84 @@ describe('startEventSourceMapping behaves like an SQS event source with ReportBa
     expect(outcomes[0]).toMatchObject({ records: 1, deleted: 0, retried: 1 });
     expect((outcomes[0]!.error as Error).message).toBe('crash');
     expect(outcomes[1]).toMatchObject({ records: 1, deleted: 1, retried: 0 });
+  });
+});
+
+describe('startEventSourceMapping enforces the function timeout and freezes abandoned work, as Lambda does', () => {
+  let sqs: LocalSqs;
+  let client: SQSClient;
+  let mapping: EventSourceMapping | undefined;
+  let target: Server;
+  let targetUrl: string;
+  const hits: string[] = [];
+
+  beforeEach(async () => {
+    sqs = await startLocalSqs({
+      queues: [{ name: 'slow.fifo', attributes: { FifoQueue: 'true', VisibilityTimeout: '30' } }],
+    });
+    client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    hits.length = 0;
+    target = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    await mapping?.stop();
+    mapping = undefined;
+    client.destroy();
+    target.close();
+    await sqs.close();
+  });
+
+  it('fails a handler that outlives its timeout, stops awaiting it, and lets its late work make no call', async () => {
+    // Prepare: the handler calls out once at once, then again well after its 500 ms timeout.
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrl('slow.fifo'),
+        MessageBody: 'x',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'x',
+      }),
+    );
+    const outcomes: BatchOutcome[] = [];
+    let lateCall: Promise<string> | undefined;
+    const call = (path: string) =>
+      new Promise<string>((resolve) => {
+        const req = httpRequest(`${targetUrl}${path}`, (res) => {
+          res.resume();
+          res.on('end', () => resolve('answered'));
+        });
+        req.on('error', (error) => resolve(`refused: ${error.message}`));
+        req.end();
+      });
+
+    // Act
+    mapping = startEventSourceMapping({
+      queueUrl: sqs.queueUrl('slow.fifo'),
+      sqs: client,
+      function: { functionName: 'slow', timeoutMs: 500 },
+      handler: async () => {
+        await call('/in-time');
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        lateCall = call('/after-timeout');
+        await lateCall;
+        return { batchItemFailures: [] };
+      },
+      onBatch: (o) => outcomes.push(o),
+    });
+    await eventually(() => outcomes.length >= 1);
+    const reported = outcomes[0]!;
+    await eventually(() => lateCall !== undefined);
+    const late = await lateCall!;
+
+    // Assess: a timed-out invocation is a failed one (nothing deleted), and its late call never left.
+    expect(reported).toMatchObject({ records: 1, deleted: 0, retried: 1 });
+    expect(String((reported.error as Error).message)).toMatch(/timed out after 0.5 seconds/);
+    expect(late).toMatch(/^refused: /);
+    expect(hits).toEqual(['/in-time']);
   });
 });
 
