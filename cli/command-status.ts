@@ -4,6 +4,7 @@
  * is a plain GetItem: unlike reading the events queue, it takes nothing away from consumers and
  * costs no receive.
  */
+import { commandRecordKey } from '../functions/send/command-record';
 import type { BridgeTarget } from './target';
 
 /** What `send --wait` and `dlq inspect` need of a command record. */
@@ -68,8 +69,7 @@ export async function readCommandStatus(
     const out = await client.send(
       new GetItemCommand({
         TableName: where.table,
-        // commandRecordKey() of functions/send/command-record.ts: `command#<appId>#<commandId>`.
-        Key: { id: { S: `command#${appId}#${commandId}` } },
+        Key: { id: { S: commandRecordKey(appId, commandId) } },
         ConsistentRead: true,
       }),
     );

@@ -9,6 +9,7 @@ import { KNOWN_CHANNELS, parseQueueAddress } from '../functions/sinch/channels';
 import type { CliContext } from './cli-context';
 import { CliError, unknownValueError, usageError } from './cli-error';
 import { type CommandStatus, commandTableOf, FAILED_STATUSES, readCommandStatus } from './command-status';
+import { followFeed } from './event-feed';
 import { jsonText, readTextFile } from './input-files';
 import {
   commandFromFlags,
@@ -122,6 +123,9 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
     return;
   }
 
+  // Delivery reports are read from the local bridge's feed from this point on (nothing is received).
+  const feedUrl = flags.wait === 'delivered' ? target.local?.eventFeedUrl : undefined;
+  const feedStart = feedUrl ? await feedPosition(feedUrl) : undefined;
   const queueUrl = queueUrlOf(target, 'outbound', flags.queueUrl);
   const out = await target.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...message }));
   if (flags.json) {
@@ -142,8 +146,14 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
     const status = await waitForStatus(context, target, appId, command.id, flags, (s) =>
       ['sending'].includes(s.status),
     );
-    await finishWait(context, flags, status, target, appId, command.id);
+    await finishWait(context, flags, status, target, appId, command.id, feedUrl, feedStart);
   }
+}
+
+/** The feed's current end, so a wait reads only what comes after the send. */
+async function feedPosition(url: string): Promise<number> {
+  const res = await fetch(`${url}?queue=events&after=0&waitSeconds=0`);
+  return ((await res.json()) as { next: number }).next;
 }
 
 function describeStatus(status: CommandStatus): string {
@@ -199,6 +209,8 @@ async function finishWait(
   target: BridgeTarget,
   appId: string,
   commandId: string,
+  feedUrl?: string,
+  feedStart?: number,
 ): Promise<void> {
   const { io } = context;
   const report = async (status: CommandStatus, what: string) => {
@@ -209,20 +221,77 @@ async function finishWait(
   if (FAILED_STATUSES.has(outcome.status)) {
     throw new CliError(
       'failed',
-      `command ${commandId} ${outcome.status}${outcome.lastError ? `: ${outcome.lastError}` : ''}`,
+      `command ${commandId} ${outcome.status}${outcome.lastError ? `: ${outcome.lastError}` : ''} (sinch-bridge dlq inspect)`,
     );
   }
   if (flags.wait !== 'delivered' || DELIVERED.has(outcome.status)) return;
-  const delivery = await waitForStatus(
-    context,
-    target,
-    appId,
-    commandId,
-    flags,
-    (s) => !DELIVERED.has(s.status) && !FAILED_STATUSES.has(s.status),
-  );
+  const delivery =
+    feedUrl && feedStart !== undefined
+      ? await deliveryFromFeed(context, flags, feedUrl, feedStart, commandId, outcome.messageId)
+      : await waitForStatus(
+          context,
+          target,
+          appId,
+          commandId,
+          flags,
+          (s) => !DELIVERED.has(s.status) && !FAILED_STATUSES.has(s.status),
+        );
   await report(delivery, 'delivery of');
   if (FAILED_STATUSES.has(delivery.status)) {
-    throw new CliError('failed', `command ${commandId} was not delivered (${delivery.status})`);
+    throw new CliError(
+      'failed',
+      `command ${commandId} was not delivered (${delivery.status}${delivery.lastError ? `: ${delivery.lastError}` : ''})`,
+    );
   }
+}
+
+/** Follows the local bridge's event feed to this command's final delivery report (matched by correlation id or message id). */
+async function deliveryFromFeed(
+  context: CliContext,
+  flags: SendCommandFlags,
+  feedUrl: string,
+  feedStart: number,
+  commandId: string,
+  messageId: string | undefined,
+): Promise<CommandStatus> {
+  let final: CommandStatus | undefined;
+  let last: string | undefined;
+  await followFeed({
+    url: feedUrl,
+    after: feedStart,
+    idleSeconds: flags.timeout ?? 60,
+    signal: context.io.signal,
+    onEvent: (tailed) => {
+      const data = tailed.event?.data as
+        | {
+            correlationId?: string;
+            messageId?: string;
+            status?: string;
+            reason?: { code?: string; description?: string };
+          }
+        | undefined;
+      if (tailed.event?.type !== 'sinch.conversation.message_delivery' || !data) return true;
+      if (data.correlationId !== commandId && (!messageId || data.messageId !== messageId)) return true;
+      last = data.status?.toLowerCase();
+      if (last === 'queued_on_channel') context.io.stderr(`${commandId}: queued on the channel\n`);
+      if (last && (DELIVERED.has(last) || last === 'failed')) {
+        final = {
+          status: last,
+          messageId: data.messageId,
+          lastError: data.reason?.code
+            ? `${data.reason.code}${data.reason.description ? ` ${data.reason.description}` : ''}`
+            : undefined,
+        };
+        return false;
+      }
+      return true;
+    },
+  });
+  if (final) return final;
+  if (context.io.signal?.aborted)
+    throw new CliError('interrupted', `stopped waiting for the delivery of ${commandId}`);
+  throw new CliError(
+    'timeout',
+    `no delivery report for command ${commandId} within ${flags.timeout ?? 60} s${last ? ` (last status ${last})` : ''}`,
+  );
 }

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
-import { type CliContext, type CommandGroup, collect } from '../cli-context';
+import { type CliContext, type CommandGroup, collect, positiveInt } from '../cli-context';
+import { usageError } from '../cli-error';
 import type { SendCommandFlags } from '../send-command';
 
 /** Flags that build a command; a `--file` replaces them all. */
@@ -20,7 +21,7 @@ const BUILDING_FLAGS = [
 ];
 
 /**
- * `send`: enqueue an outbound command (a reused id is reported as deduplicated).
+ * `send`: enqueue an outbound command, optionally `--wait` for its outcome (and delivery).
  *
  * @example
  * registerSendCommand(program, context);
@@ -28,7 +29,7 @@ const BUILDING_FLAGS = [
 export const registerSendCommand: CommandGroup = (program: Command, context: CliContext) => {
   program
     .command('send')
-    .description('enqueue an outbound command from flags or a JSON file')
+    .description('enqueue an outbound command from flags or a JSON file; --wait for its outcome')
     .addOption(
       new Option(
         '-f, --file <path>',
@@ -52,12 +53,25 @@ export const registerSendCommand: CommandGroup = (program: Command, context: Cli
     .option('--channel-priority <CHANNEL>', 'channel order, repeatable', collect)
     .option('--queue-url <url>', 'outbound queue URL (default: the target)')
     .option('--no-validate', 'enqueue even if the command is invalid (to watch it fail)')
+    .addOption(
+      new Option(
+        '--wait [until]',
+        'wait for the outcome (accepted or failed), or with "delivered" also for the delivery report',
+      )
+        .choices(['outcome', 'delivered'])
+        .preset('outcome'),
+    )
+    .option('--timeout <seconds>', 'how long --wait waits (default 60)', positiveInt)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 enqueued (or deduplicated), 1 SQS failed, 2 invalid command or usage, 130 Ctrl-C.',
+      '\nExit codes: 0 enqueued (with --wait: accepted, and delivered or read with --wait delivered),\n' +
+        '1 the command failed (outbound.failed, or a FAILED delivery report), 2 invalid command or usage,\n' +
+        '3 --wait saw no outcome in time, 130 Ctrl-C.',
     )
     .action(async (flags: SendCommandFlags) => {
+      if (flags.timeout !== undefined && !flags.wait) throw usageError('--timeout needs --wait');
+      if (flags.wait && !flags.validate) throw usageError('--wait needs a valid command: drop --no-validate');
       const { sendCommand } = await import('../send-command');
       await sendCommand(context, flags);
     });

@@ -70,6 +70,16 @@ describe('sinch-bridge send (the real CLI process against a stack-like SQS)', ()
     expect(await drainQueue(queues.client, queues.urls.outbound)).toHaveLength(0);
   });
 
+  it('--wait needs a place to read the outcome from, and says which (exit 2)', async () => {
+    const waited = await sinchBridge(
+      ['send', '--app', appId, '--to', 'SMS:1', '--text', 'x', '--wait'],
+      queues.awsEnv,
+    );
+    expect(waited.code).toBe(2);
+    expect(waited.stderr).toContain('--wait reads the command record');
+    expect(await drainQueue(queues.client, queues.urls.outbound)).toHaveLength(0);
+  });
+
   it('exits 1 with the SQS error when the queue does not exist', async () => {
     const missing = await sinchBridge(
       [

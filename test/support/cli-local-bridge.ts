@@ -27,6 +27,7 @@ export async function startBridgeForCli(
       endpoints: bridge.endpoints,
       queueUrls: bridge.queueUrls,
       secrets: bridge.secrets,
+      eventFeedUrl: bridge.eventFeedUrl,
       ...(bridge.environment.IDEMPOTENCY_TABLE
         ? { idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE }
         : {}),

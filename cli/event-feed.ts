@@ -1,0 +1,70 @@
+/**
+ * The local bridge's read-only event feed (`<webhook base>/local/events`): every message the
+ * local SQS accepted on the bridge's queues, in order, served without receiving anything. The
+ * CLI follows it where reading the queue would take events from other readers.
+ */
+import type { TailedEvent } from './tail';
+
+interface FeedEntry {
+  seq: number;
+  messageId: string;
+  groupId?: string;
+  body: string;
+}
+
+/**
+ * Follows the feed from `after` (0 = from its start, `latest` = only new entries), handing each
+ * entry to `onEvent` until it returns `false`, `signal` aborts, or `idleSeconds` pass without one.
+ *
+ * @example
+ * await followFeed({ url: state.eventFeedUrl, after: 0, onEvent: (e) => { console.log(e.event?.type); return true; } });
+ */
+export async function followFeed(options: {
+  url: string;
+  after: number | 'latest';
+  onEvent: (event: TailedEvent) => boolean | Promise<boolean>;
+  idleSeconds?: number | undefined;
+  signal?: AbortSignal | undefined;
+}): Promise<void> {
+  let after = options.after === 'latest' ? await latestSeq(options.url) : options.after;
+  let lastEventAt = Date.now();
+  while (!options.signal?.aborted) {
+    const idleLeft =
+      options.idleSeconds === undefined ? 20_000 : options.idleSeconds * 1000 - (Date.now() - lastEventAt);
+    if (idleLeft <= 0) return;
+    let page: { events: FeedEntry[]; next: number };
+    try {
+      const res = await fetch(
+        `${options.url}?queue=events&after=${after}&waitSeconds=${Math.max(0, Math.min(20, Math.floor(idleLeft / 1000)))}`,
+        options.signal ? { signal: options.signal } : {},
+      );
+      page = (await res.json()) as typeof page;
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
+    for (const entry of page.events) {
+      let event: Record<string, unknown> | undefined;
+      try {
+        event = JSON.parse(entry.body) as Record<string, unknown>;
+      } catch {
+        // shown raw
+      }
+      lastEventAt = Date.now();
+      const more = await options.onEvent({
+        messageId: entry.messageId,
+        groupId: entry.groupId,
+        raw: entry.body,
+        ...(event ? { event } : {}),
+      });
+      if (!more) return;
+    }
+    after = page.next;
+  }
+}
+
+async function latestSeq(url: string): Promise<number> {
+  const res = await fetch(`${url}?queue=events&after=0&waitSeconds=0`);
+  const page = (await res.json()) as { next: number };
+  return page.next;
+}
