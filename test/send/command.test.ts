@@ -222,7 +222,7 @@ describe('outbound command validation and mapping', () => {
     [
       'an unknown subchannel',
       { text: 'hi', appId: undefined, from: '01EAPP@pigeon.sinchconversation.com' },
-      /from: not a queue address/,
+      /from: queue address "pigeon": "PIGEON" is not a channel of the send API/,
     ],
     [
       'an unknown channel property key',
