@@ -131,7 +131,7 @@ export function archiveFromEnvironment(
   const read = parseEnvironment(ArchiveEnvSchema, env);
   if (!read.ok) throw new Error(`archive misconfigured: ${read.problems.join('; ')}`);
   const archiver = createFirehoseArchiver({
-    firehose: options.firehose ?? new FirehoseClient({}),
+    firehose: options.firehose ?? new FirehoseClient({ cacheMiddleware: true }),
     deliveryStreamName: read.data.ARCHIVE_STREAM_NAME,
     maxAttempts: read.data.ARCHIVE_MAX_ATTEMPTS,
     ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),

@@ -90,5 +90,5 @@ export function createMediaStep(options: { sqs: SQSClient; mediaQueueUrl: string
 export function mediaStep(env: Readonly<Record<string, string | undefined>>): MediaStep | undefined {
   const mediaQueueUrl = env.MEDIA_QUEUE_URL;
   if (!mediaQueueUrl) return undefined;
-  return createMediaStep({ sqs: new SQSClient({}), mediaQueueUrl });
+  return createMediaStep({ sqs: new SQSClient({ cacheMiddleware: true }), mediaQueueUrl });
 }

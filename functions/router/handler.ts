@@ -36,7 +36,7 @@ function getRouter(): ReturnType<typeof createEventRouter> {
   logger.info('router steps', { steps: steps.map((s) => s.name) });
   router = createEventRouter({
     steps,
-    sqs: new SQSClient({}),
+    sqs: new SQSClient({ cacheMiddleware: true }),
     eventsQueueUrl: read.config.eventsQueueUrl,
     onReport: observe,
   });

@@ -82,7 +82,7 @@ function getRuntime(): Runtime {
     sender: createOutboundSender({
       origin: { region: config.region, projectId: config.projectId },
       sendMessage: (request, options) => sinch.sendMessage(request, options),
-      sqs: new SQSClient({}),
+      sqs: new SQSClient({ cacheMiddleware: true }),
       // Through the event router when the stack has one (docs/router.md).
       eventsQueueUrl: config.routerQueueUrl ?? config.eventsQueueUrl,
       dlqUrl: config.dlqUrl,
