@@ -101,9 +101,12 @@ describe('examples/: the producer and the consumer against the local bridge', ()
     ).rejects.toThrow(/invalid command/);
   });
 
-  it("the consumer stack attaches the bridge's ConsumerPolicy and reports batch item failures", () => {
+  it("the consumer stack attaches the bridge's ConsumerPolicy and reports batch item failures", {
+    timeout: 240_000,
+  }, () => {
     const policyArn = 'arn:aws:iam::123456789012:policy/SinchBridge-eu-ConsumerPolicy';
-    const stack = new ConsumerStack(new App(), 'Consumer', {
+    // No bundling: the assertions are about IAM and the event source, not the code (and esbuild is slow here).
+    const stack = new ConsumerStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Consumer', {
       eventsQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:sinch-bridge-eu-events.fifo',
       consumerPolicyArn: policyArn,
       env: { account: '123456789012', region: 'eu-west-1' },
