@@ -27,7 +27,7 @@ export interface SendFlags {
 }
 
 /**
- * Builds an outbound command (contracts section 4) from CLI flags; the id defaults to a fresh
+ * Builds an outbound command (docs/commands.md) from CLI flags; the id defaults to a fresh
  * `cli-<uuid>`.
  *
  * @example

@@ -11,7 +11,7 @@ function newUlid(now = Date.now()): string {
   return time + Array.from(randomBytes(16), (b) => alphabet[b % 32]).join('');
 }
 
-/** The notification key of each trigger (sinch-conversation-api.md, "Callbacks"). */
+/** The notification key of each trigger (docs/events.md, "Fields per trigger"). */
 export const CALLBACK_KEYS = {
   MESSAGE_INBOUND: 'message',
   MESSAGE_DELIVERY: 'message_delivery_report',

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { LocalBridgeOptions } from './bridge';
 
-/** `{"<appId>": "<secret>"}` or `{"<appId>": ["<current>", "<previous>"]}` (contracts section 1). */
+/** `{"<appId>": "<secret>"}` or `{"<appId>": ["<current>", "<previous>"]}` (docs/webhook.md, "Configuration"). */
 export const WebhookSecretsSchema = z.record(
   z.string().min(1),
   z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),

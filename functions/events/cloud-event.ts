@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 
 /**
  * The CloudEvents 1.0 structured-mode envelope of every message on the events queue
- * (contracts section 3). `data` is described by the schema named in `dataschema`.
+ * (docs/events.md). `data` is described by the schema named in `dataschema`.
  */
 export const CloudEventEnvelopeSchema = z.object({
   specversion: z.literal('1.0'),

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 const GROUP_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
 /**
- * The FIFO group of every event on the events queue (contracts section 3): one conversation
+ * The FIFO group of every event on the events queue (docs/events.md, "SQS attributes"): one conversation
  * (app + channel identity) keeps its order; events without a channel identity are ordered per
  * app. A value SQS would refuse (too long, non-ASCII) is replaced by its hash, so the group stays
  * stable instead of every event of that contact failing.

@@ -1,5 +1,5 @@
 /**
- * The two events the send function publishes on the events queue (contracts section 3):
+ * The two events the send function publishes on the events queue (docs/events.md):
  * `sinch.bridge.outbound.accepted` and `sinch.bridge.outbound.failed`.
  */
 // zod/mini: classic zod's import-time setup would add ~450 KB to the send bundle.

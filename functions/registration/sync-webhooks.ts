@@ -143,7 +143,7 @@ export async function removeWebhook(options: {
 }
 
 /**
- * The signing secret Sinch should use for an app, from the webhook secrets JSON (contracts section 1):
+ * The signing secret Sinch should use for an app, from the webhook secrets JSON (docs/webhook.md, "Configuration"):
  * the string, or the first (current) entry of a `[current, previous]` pair.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
- * The send function's environment (contracts section 1, plus the optional knobs in
- * docs/sending.md), read and checked once per container.
+ * The send function's environment (docs/sending.md, "Configuration"), read and checked once
+ * per container.
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';

@@ -118,6 +118,10 @@ const channelRecord = <T extends z.ZodMiniType>(value: T) =>
     }),
   );
 
+/** "Exactly one of `keys`", stated for JSON Schema readers (zod cannot derive it from a refinement). */
+const oneOfRequired = (keys: readonly string[]) =>
+  z.meta({ oneOf: keys.map((key) => ({ required: [key] })) });
+
 /** Exactly one of `keys` is present (not undefined) in an object. */
 const exactlyOneOf = (keys: readonly string[], what: string) =>
   z.superRefine((value: Record<string, unknown>, ctx) => {
@@ -175,7 +179,7 @@ export const ChoiceSchema = z
     ),
     share_location_message: z.optional(z.looseObject({ title: nonEmpty(), fallback_url: nonEmpty() })),
   })
-  .check(exactlyOneOf(CHOICE_KINDS, 'a choice'));
+  .check(exactlyOneOf(CHOICE_KINDS, 'a choice'), oneOfRequired(CHOICE_KINDS));
 
 const choices = (max: number) => z.array(ChoiceSchema).check(z.maxLength(max));
 
@@ -208,7 +212,7 @@ const ChoiceItemSchema = z.looseObject({
 const ProductItemSchema = z.looseObject({ id: nonEmpty(), marketplace: nonEmpty() });
 const ListItemSchema = z
   .looseObject({ choice: z.optional(ChoiceItemSchema), product: z.optional(ProductItemSchema) })
-  .check(exactlyOneOf(['choice', 'product'], 'a list item'));
+  .check(exactlyOneOf(['choice', 'product'], 'a list item'), oneOfRequired(['choice', 'product']));
 
 export const ListMessageItemSchema = z
   .looseObject({
@@ -311,6 +315,8 @@ export const TemplateMessageItemSchema = z
     }),
   );
 
+const OVERRIDE_KINDS = [...SINCH_MESSAGE_KINDS.filter((k) => k !== 'template_message'), 'template_reference'];
+
 const OmniMessageOverrideSchema = z
   .looseObject({
     text_message: z.optional(TextMessageItemSchema),
@@ -323,12 +329,7 @@ const OmniMessageOverrideSchema = z
     list_message: z.optional(ListMessageItemSchema),
     contact_info_message: z.optional(ContactInfoMessageItemSchema),
   })
-  .check(
-    exactlyOneOf(
-      [...SINCH_MESSAGE_KINDS.filter((k) => k !== 'template_message'), 'template_reference'],
-      'an omni message override',
-    ),
-  );
+  .check(exactlyOneOf(OVERRIDE_KINDS, 'an omni message override'), oneOfRequired(OVERRIDE_KINDS));
 
 const ChannelSpecificMessageSchema = z.looseObject({
   message_type: nonEmpty(),
@@ -363,7 +364,7 @@ export const AppMessageSchema = z
     agent: z.optional(z.nullable(AgentSchema)),
     reply_to: z.optional(z.looseObject({ message_id: nonEmpty() })),
   })
-  .check(exactlyOneOf(SINCH_MESSAGE_KINDS, 'message'));
+  .check(exactlyOneOf(SINCH_MESSAGE_KINDS, 'message'), oneOfRequired(SINCH_MESSAGE_KINDS));
 export type AppMessage = z.output<typeof AppMessageSchema>;
 
 /** `channel_properties`: Sinch's keys only, values at most 1024 characters. */

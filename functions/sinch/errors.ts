@@ -7,7 +7,7 @@
 /** `rejected`: Sinch refused the request and will refuse it again. `retryable`: try later. */
 export type SinchErrorKind = 'rejected' | 'retryable';
 
-/** What an HTTP status means for the caller (see sinch-conversation-api.md, "messages:send"). */
+/** What an HTTP status means for the caller (docs/commands.md, "Outcomes"). */
 export type StatusClass = 'ok' | 'token_expired' | SinchErrorKind;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A normalized event as an SQS FIFO `SendMessage` (contracts section 3, "SQS attributes").
+ * A normalized event as an SQS FIFO `SendMessage` (docs/events.md, "SQS attributes").
  */
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { messageGroupIdOf } from '../events/message-group';

@@ -1,5 +1,5 @@
 /**
- * The webhook's environment (contracts section 1, plus the optional knobs in docs/webhook.md),
+ * The webhook's environment (docs/webhook.md, "Configuration"),
  * read and checked once per container.
  */
 import * as z from 'zod/mini';

@@ -1,5 +1,5 @@
 /**
- * The one place where a webhook outcome becomes an HTTP answer (contracts section 2).
+ * The one place where a webhook outcome becomes an HTTP answer (docs/webhook.md, "Answers").
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 

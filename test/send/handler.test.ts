@@ -1,6 +1,6 @@
 /**
  * The real send handler against local SQS, dynalite and the Sinch double: every row of
- * contracts section 5, FIFO order under failure, exactly-once on redelivery, token reuse and
+ * docs/commands.md, "Outcomes", FIFO order under failure, exactly-once on redelivery, token reuse and
  * parallelism between message groups.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const command = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('send handler (contracts section 5)', () => {
+describe('send handler (docs/commands.md, "Outcomes")', () => {
   let stand: SendStand;
   const logs: string[] = [];
   const originalWrite = process.stdout.write.bind(process.stdout);

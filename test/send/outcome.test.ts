@@ -7,7 +7,7 @@ import {
   SinchError,
 } from '../../functions/sinch/errors';
 
-describe('error classification (contracts section 5)', () => {
+describe('error classification (docs/commands.md, "Outcomes")', () => {
   it.each([
     [200, undefined, 'ok'],
     [400, undefined, 'rejected'],

@@ -9,7 +9,7 @@ import {
   verifySinchSignature,
 } from '../../functions/sinch/signature';
 
-// Known-answer vector from the Java and .NET SDK tests (reference: "Webhook signature").
+// Known-answer vector from the Java and .NET SDK tests (Sinch's published vector).
 const KAT = {
   secret: 'foo_secret1234',
   nonce: '01FJA8B4A7BM43YGWSG9GBV067',
