@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { subscribe } from 'node:diagnostics_channel';
+import { type Channel, channel } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { type Message, QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
@@ -22,19 +22,25 @@ import { createLambdaContext, type LambdaHandler, type LocalFunction } from './l
  * diagnostics channel sees every request, the AWS SDK's and the Sinch client's alike).
  */
 const invocationContext = new AsyncLocalStorage<{ frozen: boolean; functionName: string }>();
-let freezeInstalled = false;
+// Held here on purpose: Node 20 keeps channels weakly, and a collected channel loses its subscribers.
+// `created` fires in the request's constructor (Node 22.12+), `start` in Node 20's; both are watched.
+const requestChannels: Channel[] = [];
 function installFreeze(): void {
-  if (freezeInstalled) return;
-  freezeInstalled = true;
-  subscribe('http.client.request.start', (message) => {
-    const invocation = invocationContext.getStore();
-    if (!invocation?.frozen) return;
-    (message as { request: ClientRequest }).request.destroy(
-      new Error(
-        `${invocation.functionName}: this invocation timed out; its work is frozen, as Lambda freezes it`,
-      ),
-    );
-  });
+  if (requestChannels.length > 0) return;
+  for (const name of ['http.client.request.created', 'http.client.request.start']) {
+    const requests = channel(name);
+    requests.subscribe((message) => {
+      const invocation = invocationContext.getStore();
+      const request = (message as { request: ClientRequest }).request;
+      if (!invocation?.frozen || request.destroyed) return;
+      request.destroy(
+        new Error(
+          `${invocation.functionName}: this invocation timed out; its work is frozen, as Lambda freezes it`,
+        ),
+      );
+    });
+    requestChannels.push(requests);
+  }
 }
 
 /** How one invocation ended; handed to `onBatch` (benchmarks and tests count these). */
