@@ -25,4 +25,5 @@ export const FUNCTION_ENTRIES = {
   send: 'functions/send/handler.ts',
   registration: 'functions/registration/handler.ts',
   router: 'functions/router/handler.ts',
+  media: 'functions/media/handler.ts',
 } as const;

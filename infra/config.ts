@@ -127,6 +127,38 @@ export const RegionConfigSchema = z.strictObject({
   tunables: TunablesSchema.partial().optional(),
 });
 
+/** What the media copy is when the config says nothing. */
+export const MEDIA_DEFAULTS = {
+  enabled: true,
+  retentionDays: 90,
+  maxBytes: 100 * 1024 * 1024,
+  timeoutSeconds: 120,
+  memoryMb: 1024,
+  maxAttempts: 5,
+} as const;
+
+export const MediaConfigSchema = z
+  .strictObject({
+    /** Off: no media bucket, queue or function; media messages are not copied. */
+    enabled: z.boolean(),
+    /** Days a copied file is kept (S3 lifecycle expiration). */
+    retentionDays: z.number().int().min(1).max(36500),
+    /** Largest file copied, in bytes (`MEDIA_MAX_BYTES`); larger ones give `media.failed` `too_large`. */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(5 * 1024 ** 3),
+    /** Time one copy may take, retries included (`MEDIA_TIMEOUT_MS`); the function gets 30 s more. */
+    timeoutSeconds: z.number().int().min(5).max(840),
+    memoryMb: z.number().int().min(256).max(10240),
+    /** Receives of a copy job before a source that stays unavailable (or S3) gives `media.failed`. */
+    maxAttempts: z.number().int().min(1).max(50),
+  })
+  .partial()
+  .transform((media) => ({ ...MEDIA_DEFAULTS, ...media }));
+export type MediaSettings = z.output<typeof MediaConfigSchema>;
+
 export const BridgeConfigSchema = z
   .strictObject({
     projectId: z.string().min(1, 'projectId is the Sinch project id (a UUID) and cannot be empty'),
@@ -147,6 +179,8 @@ export const BridgeConfigSchema = z
       })
       .default({}),
     archive: ArchiveConfigSchema.default(ARCHIVE_DEFAULTS),
+    /** Copies of inbound media (docs/media.md); its retention is separate from the archive's. */
+    media: MediaConfigSchema.default(MEDIA_DEFAULTS),
   })
   .refine((config) => Object.keys(config.regions).length > 0, {
     message: 'configure at least one Sinch region (eu, us or br)',
@@ -183,6 +217,7 @@ export interface RegionSettings {
   registration: BridgeConfig['registration'];
   alarms: BridgeConfig['alarms'];
   archive: ArchiveConfig;
+  media: MediaSettings;
 }
 
 /** A config that does not validate or cannot be read; the message names every offending field, or the file. */
@@ -234,6 +269,7 @@ export function parseBridgeConfig(
         registration: config.registration,
         alarms: config.alarms,
         archive: config.archive,
+        media: config.media,
       },
     ];
   });

@@ -55,6 +55,12 @@ export const NAG_ACKNOWLEDGEMENTS = {
       'This is the bucket that receives the S3 server access logs of the archive and media buckets; logging its ' +
       'own access would write logs about logs without end.',
   },
+  mediaObjects: {
+    id: 'AwsSolutions-IAM5',
+    reason:
+      'The media function writes one object per inbound media message under keys it derives at run time ' +
+      '(<appId>/<hash>/<eventId>/<name>): s3:PutObject/GetObject/AbortMultipartUpload on the media bucket objects only.',
+  },
 } as const satisfies Record<string, Acknowledgment>;
 
 /**

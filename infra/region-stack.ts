@@ -9,6 +9,7 @@ import { EVENTS_PREFIX } from '../functions/archive/archive-layout';
 import type { RegionSettings } from './config';
 import { createAccessLogsBucket, EventArchive } from './constructs/event-archive';
 import { WebhookIngress } from './constructs/ingress';
+import { MediaStore } from './constructs/media-store';
 import { BridgeMonitoring } from './constructs/monitoring';
 import { WebhookRegistration } from './constructs/registration';
 import { EventRouter } from './constructs/router';
@@ -18,7 +19,7 @@ import { acknowledge, NAG_ACKNOWLEDGEMENTS } from './nag';
 export interface RegionStackProps extends StackProps {
   settings: RegionSettings;
   /** Ready-made code per function instead of bundling (tests, prebuilt artifacts). */
-  code?: Partial<Record<'webhook' | 'send' | 'registration' | 'router', lambda.Code>>;
+  code?: Partial<Record<'webhook' | 'send' | 'registration' | 'router' | 'media', lambda.Code>>;
 }
 
 /**
@@ -44,6 +45,8 @@ export class RegionStack extends Stack {
   readonly ingress: WebhookIngress;
   readonly sender: OutboundSender;
   readonly router: EventRouter;
+  /** Inbound media copies; absent when `media.enabled` is false. */
+  readonly media?: MediaStore;
   readonly registration?: WebhookRegistration;
   readonly monitoring: BridgeMonitoring;
   readonly producerPolicy: iam.ManagedPolicy;
@@ -140,6 +143,20 @@ export class RegionStack extends Stack {
         this.archive.objectsWildcard(NAG_ACKNOWLEDGEMENTS.archiveOperatorObjects, `${EVENTS_PREFIX}*`),
       );
     }
+    if (settings.media.enabled) {
+      // Media events go back through the router queue, so each follows its message's event.
+      this.media = new MediaStore(this, 'Media', {
+        sinchRegion,
+        projectId,
+        tunables,
+        media: settings.media,
+        publishQueue: this.router.routerQueue,
+        eventsQueue: this.ingress.eventsQueue,
+        accessLogsBucket: this.accessLogsBucket,
+        ...(props.code?.media ? { code: props.code.media } : {}),
+      });
+      this.media.enqueueJobsFrom(this.router.routerFunction);
+    }
 
     this.producerPolicy = new iam.ManagedPolicy(this, 'ProducerPolicy', {
       description: `Put outbound commands on the Sinch bridge outbound queue (${sinchRegion})`,
@@ -169,6 +186,7 @@ export class RegionStack extends Stack {
     const deadLetterQueues = {
       OutboundDeadLetterQueue: this.sender.outboundDeadLetterQueue,
       RouterDeadLetterQueue: this.router.routerDeadLetterQueue,
+      ...(this.media ? { MediaDeadLetterQueue: this.media.jobDeadLetterQueue } : {}),
       ...(this.ingress.eventsDeadLetterQueue
         ? { EventsDeadLetterQueue: this.ingress.eventsDeadLetterQueue }
         : {}),
@@ -181,11 +199,13 @@ export class RegionStack extends Stack {
         Webhook: this.ingress.webhookFunction,
         Send: this.sender.sendFunction,
         Router: this.router.routerFunction,
+        ...(this.media ? { Media: this.media.mediaFunction } : {}),
       },
       queues: {
         EventsQueue: this.ingress.eventsQueue,
         OutboundQueue: this.sender.outboundQueue,
         RouterQueue: this.router.routerQueue,
+        ...(this.media ? { MediaQueue: this.media.jobQueue } : {}),
       },
       deadLetterQueues,
       ...(settings.alarms.topicArn
@@ -241,6 +261,19 @@ export class RegionStack extends Stack {
       'Sinch access key: {"keyId","keySecret"}',
     );
     output('IdempotencyTableName', this.sender.idempotencyTable.tableName, 'Send idempotency records');
+    if (this.media) {
+      output(
+        'MediaBucketName',
+        this.media.bucket.bucketName,
+        'Copies of inbound media (sinch-bridge media get)',
+      );
+      output('MediaQueueUrl', this.media.jobQueue.queueUrl, 'Media copy jobs (FIFO, internal)');
+      output(
+        'MediaDeadLetterQueueUrl',
+        this.media.jobDeadLetterQueue.queueUrl,
+        'Media copy jobs that crashed repeatedly',
+      );
+    }
     output(
       'ProducerPolicyArn',
       this.producerPolicy.managedPolicyArn,

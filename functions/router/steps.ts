@@ -9,6 +9,7 @@
  * batch runs it again.
  */
 import { archiveStep } from '../archive/archive-step';
+import { mediaStep } from '../media/media-step';
 import type { RouterStep } from './router-step';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -19,7 +20,7 @@ export type RouterStepFactory = (env: Environment) => RouterStep | undefined;
 export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
   // lifecycle: (env) => lifecycleStep(env),
   // suppression: (env) => suppressionStep(env),
-  // media: (env) => mediaStep(env),
+  (env) => mediaStep(env),
   archiveStep,
 ];
 

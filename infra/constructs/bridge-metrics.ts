@@ -24,4 +24,5 @@ export const SERVICE_NAMES = {
   webhook: 'sinch-bridge-webhook',
   send: 'sinch-bridge-send',
   router: 'sinch-bridge-router',
+  media: 'sinch-bridge-media',
 } as const;

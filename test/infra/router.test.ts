@@ -73,7 +73,11 @@ describe('EventRouter in a region stack', () => {
     const sends = statementsOfRole(roleOf(router)).filter((s) =>
       [s.Action].flat().includes('sqs:SendMessage'),
     );
-    expect(sends.flatMap((s) => [s.Resource].flat())).toEqual([{ 'Fn::GetAtt': [eventsQueueId, 'Arn'] }]);
+    // The events queue, and the media step's job queue (the only step that enqueues elsewhere).
+    expect(sends.flatMap((s) => [s.Resource].flat())).toEqual([
+      { 'Fn::GetAtt': [eventsQueueId, 'Arn'] },
+      { 'Fn::GetAtt': [logicalId(stack.media!.jobQueue), 'Arn'] },
+    ]);
   });
 
   it.each(['sinch-bridge-webhook', 'sinch-bridge-send'])(
