@@ -170,8 +170,14 @@ export const BridgeConfigSchema = z
         enabled: z.boolean().default(true),
         /** Bump to re-run registration on a deploy that changes nothing else (e.g. after filling the access key). */
         revision: z.number().int().min(0).default(1),
+        /**
+         * Explicit teardown: deploy once with `true`, then destroy the stack (or switch registration
+         * off), and the webhooks are deleted at Sinch. Otherwise they are retained: switching
+         * registration off, removing an app or deleting the stack never deletes a live webhook.
+         */
+        teardown: z.boolean().default(false),
       })
-      .default({ enabled: true, revision: 1 }),
+      .default({ enabled: true, revision: 1, teardown: false }),
     alarms: z
       .strictObject({
         email: z.email().optional(),

@@ -110,6 +110,7 @@ export class RegionStack extends Stack {
         webhookSecret: this.ingress.webhookSecret,
         credentialsSecret: this.sender.credentialsSecret,
         revision: settings.registration.revision,
+        teardown: settings.registration.teardown,
         logRetentionDays: tunables.logRetentionDays,
         logLevel: tunables.logLevel,
         dependsOn: [this.ingress.stage, this.ingress.webhookFunction],

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { SinchClient } from '../sinch/client';
+import { readSecretsObject } from '../webhook/webhook-secrets-document';
 import { handleRegistrationEvent, type RegistrationDependencies } from './registration';
 
 const logger = new Logger();
@@ -10,7 +11,9 @@ const secrets = new SecretsManagerClient({});
 const dependencies: RegistrationDependencies = {
   readSecretJson: async (secretId) => {
     const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    return SecretString ? JSON.parse(SecretString) : undefined;
+    // Never JSON.parse's own error: it quotes the input, and CloudFormation shows custom resource
+    // errors to anyone who can describe the stack.
+    return SecretString ? readSecretsObject(SecretString, `secret ${secretId}`) : undefined;
   },
   sinchClient: (props, credentials) =>
     new SinchClient({

@@ -32,6 +32,31 @@ export interface RegistrationDependencies {
     credentials: { keyId: string; keySecret: string },
   ) => SinchRequester;
   log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+  /** Waits between retries of a transient Sinch answer; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Waits before each retry of a 429/5xx/network failure, in ms: about 45 s in all, well inside
+ * the registration function's 2-minute timeout, so a short Sinch hiccup does not fail a deploy.
+ */
+export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 15000];
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs `attempt` again after each delay while it reports a retryable failure. */
+async function withRetries<T>(
+  deps: RegistrationDependencies,
+  attempt: () => Promise<T>,
+  isRetryable: (value: T) => boolean,
+): Promise<T> {
+  let result = await attempt();
+  for (const delay of RETRY_DELAYS_MS) {
+    if (!isRetryable(result)) break;
+    await (deps.sleep ?? sleepFor)(delay);
+    result = await attempt();
+  }
+  return result;
 }
 
 export interface RegistrationResponse {
@@ -77,39 +102,53 @@ export async function handleRegistrationEvent(
     );
   }
   const props = parsed.data;
-  const credentials = CredentialsSchema.safeParse(await deps.readSecretJson(props.SinchCredentialsId));
-  const filled = credentials.success && credentials.data.keyId !== '' && credentials.data.keySecret !== '';
 
   if (event.RequestType === 'Delete') {
     const webhookId = event.PhysicalResourceId;
+    const left = (reason: string, fields: Record<string, unknown> = {}) => {
+      deps.log('warn', `${reason}: webhook left in place`, { appId: props.AppId, webhookId, ...fields });
+      return { PhysicalResourceId: webhookId, Data: { WebhookId: webhookId, Status: 'DELETED' as const } };
+    };
     if (webhookId.startsWith(PENDING_PREFIX)) {
       return { PhysicalResourceId: webhookId, Data: { WebhookId: '', Status: 'DELETED' } };
     }
-    if (!filled) {
-      deps.log('warn', 'access key secret is empty: webhook left in place', {
-        appId: props.AppId,
-        webhookId,
-      });
-      return { PhysicalResourceId: webhookId, Data: { WebhookId: webhookId, Status: 'DELETED' } };
-    }
-    const client = deps.sinchClient(props, credentials.data);
+    // A stack delete must never fail here: an unreadable access key leaves the webhook in place.
+    let deleteCredentials: unknown;
     try {
-      const existed = await removeWebhook({ client, webhookId });
-      deps.log('info', existed ? 'webhook deleted' : 'webhook was already gone', {
-        appId: props.AppId,
-        webhookId,
-      });
+      deleteCredentials = await deps.readSecretJson(props.SinchCredentialsId);
     } catch (error) {
-      // A refusal (4xx) must not block stack deletion forever; anything retryable fails the delete.
-      if ((error as { kind?: string }).kind !== 'rejected') throw error;
-      deps.log('warn', 'Sinch refused to delete the webhook: left in place', {
-        appId: props.AppId,
-        webhookId,
-        error: (error as Error).message,
-      });
+      return left('access key secret unreadable', { error: (error as Error).name });
     }
+    const key = CredentialsSchema.safeParse(deleteCredentials);
+    if (!key.success || key.data.keyId === '' || key.data.keySecret === '') {
+      return left('access key secret is empty');
+    }
+    const client = deps.sinchClient(props, key.data);
+    type Removal = { existed: boolean; error?: undefined } | { error: Error & { kind?: string } };
+    const outcome = await withRetries<Removal>(
+      deps,
+      async () => {
+        try {
+          return { existed: await removeWebhook({ client, webhookId }) };
+        } catch (error) {
+          return { error: error as Error & { kind?: string } };
+        }
+      },
+      (result) => result.error?.kind === 'retryable',
+    );
+    if (outcome.error) {
+      // Refused, or still failing after the retries: never block the stack delete on it.
+      return left('Sinch did not delete the webhook', { error: outcome.error.message });
+    }
+    deps.log('info', outcome.existed ? 'webhook deleted' : 'webhook was already gone', {
+      appId: props.AppId,
+      webhookId,
+    });
     return { PhysicalResourceId: webhookId, Data: { WebhookId: webhookId, Status: 'DELETED' } };
   }
+
+  const credentials = CredentialsSchema.safeParse(await deps.readSecretJson(props.SinchCredentialsId));
+  const filled = credentials.success && credentials.data.keyId !== '' && credentials.data.keySecret !== '';
 
   if (!filled) {
     deps.log('warn', 'access key secret is empty: webhook not registered yet', { appId: props.AppId });
@@ -127,10 +166,17 @@ export async function handleRegistrationEvent(
     event.RequestType === 'Update' && !event.PhysicalResourceId.startsWith(PENDING_PREFIX)
       ? { previousWebhookId: event.PhysicalResourceId }
       : {};
-  const result = await syncWebhooks({
-    client: deps.sinchClient(props, credentials.data),
-    apps: [{ appId: props.AppId, target: props.Target, secret, triggers: props.Triggers, ...previous }],
-  });
+  const client = deps.sinchClient(props, credentials.data);
+  // A transient Sinch answer (429, 5xx, network) is retried within the function's budget.
+  const result = await withRetries(
+    deps,
+    () =>
+      syncWebhooks({
+        client,
+        apps: [{ appId: props.AppId, target: props.Target, secret, triggers: props.Triggers, ...previous }],
+      }),
+    (synced) => synced.results.some((r) => r.error?.kind === 'retryable'),
+  );
   const [outcome] = result.results;
   if (!outcome || outcome.action === 'failed' || !outcome.webhookId) {
     const error = outcome?.error ?? { kind: 'retryable' as const, message: 'no result' };

@@ -48,10 +48,10 @@ export function readSecretsObject(text: string, what = 'the webhook secrets'): R
   try {
     json = JSON.parse(text);
   } catch {
-    throw new WebhookSecretsFormatError(`${what} are not valid JSON`);
+    throw new WebhookSecretsFormatError(`${what}: not valid JSON`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new WebhookSecretsFormatError(`${what} are not a JSON object`);
+    throw new WebhookSecretsFormatError(`${what}: not a JSON object`);
   }
   // A null-prototype copy: an app id such as "__proto__" stays an ordinary key.
   return Object.assign(Object.create(null), json) as Record<string, unknown>;

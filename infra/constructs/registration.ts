@@ -20,6 +20,11 @@ export interface WebhookRegistrationProps {
   credentialsSecret: secretsmanager.ISecret;
   /** Changing it re-runs registration on the next deploy (after the access key was filled, say). */
   revision: number;
+  /**
+   * Delete the webhooks at Sinch when their resources go (stack delete, app removed, registration
+   * off). @default false - retained: a live webhook is only deleted on an explicit teardown
+   */
+  teardown?: boolean;
   logRetentionDays: number;
   logLevel: string;
   /** Resources the webhooks must not outlive or precede (API stage, webhook function). */
@@ -30,7 +35,8 @@ export interface WebhookRegistrationProps {
 
 /**
  * Registers one Conversation API webhook per app at deploy (create, or update the one with the same
- * target), and deletes it when the stack or the app goes away, via the CDK Provider framework.
+ * target), via the CDK Provider framework. Webhooks are retained when their resource goes, unless
+ * `teardown` asks for their deletion at Sinch.
  *
  * @example
  * new WebhookRegistration(this, 'Registration', { sinchRegion: 'eu', projectId, apps, revision: 1,
@@ -95,6 +101,9 @@ export class WebhookRegistration extends Construct {
           ProjectId: props.projectId,
           Revision: String(props.revision),
         },
+        // Retained by default: CloudFormation then never sends the Delete that would remove a live
+        // webhook (registration switched off, an app removed, the stack deleted).
+        removalPolicy: props.teardown ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       });
       for (const dependency of props.dependsOn ?? []) webhook.node.addDependency(dependency);
       this.webhooks[app.id] = webhook;

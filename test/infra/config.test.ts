@@ -33,7 +33,7 @@ describe('bridge config', () => {
       maxConcurrency: 5,
       logLevel: 'INFO',
     });
-    expect(regions[0]?.registration).toEqual({ enabled: true, revision: 1 });
+    expect(regions[0]?.registration).toEqual({ enabled: true, revision: 1, teardown: false });
   });
 
   it('lets a region override the top-level tunables', () => {

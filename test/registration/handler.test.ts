@@ -203,4 +203,40 @@ describe('registration custom resource handler (Provider framework onEvent)', ()
       sm.failing = false;
     }
   });
+
+  it('never fails a stack delete because the access key secret is unreadable: the webhook stays', async () => {
+    // Prepare
+    const created = await handler(cfnEvent('Create'));
+    sm.failing = true;
+    try {
+      // Act
+      const deleted = await handler(cfnEvent('Delete', { physicalId: created.PhysicalResourceId }));
+      // Assess
+      expect(deleted.Data.Status).toBe('DELETED');
+    } finally {
+      sm.failing = false;
+    }
+    expect(webhooks.ofApp(appId)).toHaveLength(1);
+  });
+
+  it('retries transient Sinch answers (429, 5xx) within its budget, on Create and on Delete', async () => {
+    // Prepare
+    webhooks.failNext(503, 429);
+    // Act
+    const created = await handler(cfnEvent('Create'));
+    // Assess
+    expect(created.Data.Status).toBe('REGISTERED');
+    expect(webhooks.ofApp(appId)).toHaveLength(1);
+
+    webhooks.failNext(502);
+    await handler(cfnEvent('Delete', { physicalId: created.PhysicalResourceId }));
+    expect(webhooks.ofApp(appId)).toHaveLength(0);
+  });
+
+  it('names a secret that is not JSON without quoting it', async () => {
+    sm.put(SECRETS_ID, `{"${appId}": "whsec-half-typed`);
+    const failure = await handler(cfnEvent('Create')).catch((error: Error) => error);
+    expect((failure as Error).message).toContain(SECRETS_ID);
+    expect((failure as Error).message).not.toContain('whsec-half');
+  });
 });
