@@ -51,7 +51,10 @@ describe('the webhook secrets document', () => {
           readSecretsObject(text);
         } catch (error) {
           expect(error).toBeInstanceOf(WebhookSecretsFormatError);
-          expect((error as Error).message).not.toContain(text.trim().slice(0, 6));
+          // One of two fixed messages: nothing of the input can be in it.
+          expect(['the webhook secrets: not valid JSON', 'the webhook secrets: not a JSON object']).toContain(
+            (error as Error).message,
+          );
         }
       }),
     );
