@@ -59,7 +59,7 @@ describe('the webhook secrets document', () => {
       }),
     );
     expect(() => readSecretsObject('{"app": "whsec-half')).toThrow(
-      /^the webhook secrets are not valid JSON$/,
+      /^the webhook secrets: not valid JSON$/,
     );
   });
 });
