@@ -58,8 +58,6 @@ describe('the webhook secrets document', () => {
         }
       }),
     );
-    expect(() => readSecretsObject('{"app": "whsec-half')).toThrow(
-      /^the webhook secrets: not valid JSON$/,
-    );
+    expect(() => readSecretsObject('{"app": "whsec-half')).toThrow(/^the webhook secrets: not valid JSON$/);
   });
 });
