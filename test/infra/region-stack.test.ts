@@ -231,8 +231,8 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
 
     it('encrypts every queue with SQS-managed keys and denies requests without TLS', () => {
       const all = queues(eu);
-      // events, outbound, router, each with its dead-letter queue
-      expect(all).toHaveLength(6);
+      // events, outbound, router and media jobs, each with its dead-letter queue
+      expect(all).toHaveLength(8);
       const policies = Object.values(eu.findResources('AWS::SQS::QueuePolicy') as Resources);
       for (const [id, queue] of all) {
         expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
@@ -387,10 +387,10 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         (a) => a.Properties,
       );
       const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
-      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
-      expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(3);
+      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+      expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(4);
       expect(byMetric('5xx')).toHaveLength(1);
-      expect(byMetric('Errors')).toHaveLength(3);
+      expect(byMetric('Errors')).toHaveLength(4);
       // Math over the functions' own counts: the metric names and dimensions they emit.
       const math = (name: string) => {
         const found = alarms.find((a) => JSON.stringify(a.AlarmDescription).includes(name));
@@ -416,7 +416,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         expect.arrayContaining(['SendInvalidCommand', 'SendExhausted', 'SendRejected']),
       );
       expect(JSON.stringify(send.metrics)).toContain('sinch-bridge-send');
-      expect(byMetric('Throttles')).toHaveLength(3);
+      expect(byMetric('Throttles')).toHaveLength(4);
       for (const alarm of alarms) {
         expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringContaining('AlarmTopic') }]);
         expect(alarm.AlarmDescription).toMatch(/Sinch region eu/);
