@@ -55,21 +55,24 @@ export async function runArchiveScenario(options: {
   const random = seededRandom(seed);
   const bridge = await startLocalBridge({ port: 0, archiveBufferMs: 300, logLevel: 'ERROR' });
   const counts = { injectedFirehoseErrors: 0, injectedRecordFailures: 0, injectedS3Errors: 0 };
+  // The first call of each kind fails for sure: how many calls there are depends on buffering
+  // and timing, so a small run could otherwise inject none; the rest fail at `rate`.
   bridge.archive.firehose.setFault(() => {
-    if (random() < rate) {
+    if (counts.injectedFirehoseErrors === 0 || random() < rate) {
       counts.injectedFirehoseErrors++;
       return { error: { status: 503, code: 'ServiceUnavailableException', message: 'Slow down.' } };
     }
     return {
       failRecord: () => {
-        const fail = random() < rate;
+        const fail = counts.injectedRecordFailures === 0 || random() < rate;
         if (fail) counts.injectedRecordFailures++;
         return fail;
       },
     };
   });
   bridge.archive.s3.setFault((request) => {
-    if (request.operation !== 'PutObject' || random() >= rate) return undefined;
+    if (request.operation !== 'PutObject') return undefined;
+    if (counts.injectedS3Errors > 0 && random() >= rate) return undefined;
     counts.injectedS3Errors++;
     return { status: 500, code: 'InternalError', message: 'We encountered an internal error.' };
   });

@@ -127,10 +127,15 @@ export async function runOutboundScenario(options: {
         }),
       );
     }
-    // Bounded: wait until the outbound queue is empty.
+    // Bounded: wait until the outbound queue is empty, then until the router has forwarded the
+    // outcome events it still holds (they reach the events queue through it).
     const deadline = Date.now() + 60_000 + options.count * 100;
     for (;;) {
       if ((await inQueue(sqs, bridge.queueUrls.outbound)) === 0 || Date.now() > deadline) break;
+      await sleep(100);
+    }
+    for (;;) {
+      if ((await inQueue(sqs, bridge.queueUrls.router)) === 0 || Date.now() > deadline) break;
       await sleep(100);
     }
     const events = await drainQueue(sqs, bridge.queueUrls.events, { emptyPolls: 2 });
