@@ -14,7 +14,9 @@ interface FeedEntry {
 
 /**
  * Follows the feed from `after` (0 = from its start, `latest` = only new entries), handing each
- * entry to `onEvent` until it returns `false`, `signal` aborts, or `idleSeconds` pass without one.
+ * entry to `onEvent` until it returns `false`, `signal` aborts, `idleSeconds` pass without an
+ * entry, or the clock reaches `until` (epoch ms; a deadline that other entries do not push back,
+ * which is what a wait for one particular event needs on a busy bridge).
  *
  * @example
  * await followFeed({ url: state.eventFeedUrl, after: 0, onEvent: (e) => { console.log(e.event?.type); return true; } });
@@ -24,18 +26,21 @@ export async function followFeed(options: {
   after: number | 'latest';
   onEvent: (event: TailedEvent) => boolean | Promise<boolean>;
   idleSeconds?: number | undefined;
+  until?: number | undefined;
   signal?: AbortSignal | undefined;
 }): Promise<void> {
   let after = options.after === 'latest' ? await latestSeq(options.url) : options.after;
   let lastEventAt = Date.now();
   while (!options.signal?.aborted) {
-    const idleLeft =
-      options.idleSeconds === undefined ? 20_000 : options.idleSeconds * 1000 - (Date.now() - lastEventAt);
+    const idleLeft = Math.min(
+      options.idleSeconds === undefined ? 20_000 : options.idleSeconds * 1000 - (Date.now() - lastEventAt),
+      options.until === undefined ? 20_000 : options.until - Date.now(),
+    );
     if (idleLeft <= 0) return;
     let page: { events: FeedEntry[]; next: number };
     try {
       const res = await fetch(
-        `${options.url}?queue=events&after=${after}&waitSeconds=${Math.max(0, Math.min(20, Math.floor(idleLeft / 1000)))}`,
+        `${options.url}?queue=events&after=${after}&waitSeconds=${Math.max(0, Math.min(20, Math.ceil(idleLeft / 1000)))}`,
         options.signal ? { signal: options.signal } : {},
       );
       page = (await res.json()) as typeof page;

@@ -4,7 +4,9 @@
  * record to the outcome (and the delivery report).
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { OUTBOUND_ACCEPTED_TYPE, OUTBOUND_FAILED_TYPE } from '../functions/events/outbound-events';
 import type { OutboundCommand } from '../functions/send/command';
+import { isProjectWideRefusal, type SendFailure } from '../functions/send/outcome';
 import { KNOWN_CHANNELS, parseQueueAddress } from '../functions/sinch/channels';
 import type { CliContext } from './cli-context';
 import { CliError, unknownValueError, usageError } from './cli-error';
@@ -119,7 +121,7 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
     const line = `deduplicated: command ${command.id} was already taken (${describeStatus(before)}); it is not sent again`;
     if (flags.json) await io.stdout(`${JSON.stringify({ id: command.id, deduplicated: true, ...before })}\n`);
     else await io.stdout(`${line}\n`);
-    if (flags.wait) await finishWait(context, flags, before, target, appId!, command.id);
+    if (flags.wait) await finishWait(context, flags, waitDeadline(flags), before, target, appId!, command.id);
     return;
   }
 
@@ -128,6 +130,8 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
   const feedStart = feedUrl ? await feedPosition(feedUrl) : undefined;
   const queueUrl = queueUrlOf(target, 'outbound', flags.queueUrl);
   const out = await target.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...message }));
+  // One deadline for the whole wait (outcome, then delivery), counted from the enqueue.
+  const deadline = waitDeadline(flags);
   if (flags.json) {
     await io.stdout(
       `${JSON.stringify({ id: rawId, enqueued: true, messageId: out.MessageId, groupId: message.MessageGroupId, queueUrl })}\n`,
@@ -143,11 +147,16 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
     }
   }
   if (flags.wait && command && appId) {
-    const status = await waitForStatus(context, target, appId, command.id, flags, (s) =>
+    const status = await waitForStatus(context, target, appId, command.id, flags, deadline, (s) =>
       ['sending'].includes(s.status),
     );
-    await finishWait(context, flags, status, target, appId, command.id, feedUrl, feedStart);
+    await finishWait(context, flags, deadline, status, target, appId, command.id, feedUrl, feedStart);
   }
+}
+
+/** When `--wait` gives up (epoch ms): `--timeout` seconds (default 60) from now. */
+function waitDeadline(flags: SendCommandFlags): number {
+  return Date.now() + (flags.timeout ?? 60) * 1000;
 }
 
 /** The feed's current end, so a wait reads only what comes after the send. */
@@ -175,10 +184,10 @@ async function waitForStatus(
   appId: string,
   commandId: string,
   flags: SendCommandFlags,
+  deadline: number,
   pending: (status: CommandStatus) => boolean,
 ): Promise<CommandStatus> {
   const { io } = context;
-  const deadline = Date.now() + (flags.timeout ?? 60) * 1000;
   let last: CommandStatus | undefined;
   while (!io.signal?.aborted) {
     last = await readCommandStatus(target, io.env, appId, commandId);
@@ -196,15 +205,56 @@ async function waitForStatus(
   throw new CliError(
     'timeout',
     `no ${flags.wait === 'delivered' ? 'delivery report' : 'outcome'} for command ${commandId} within ${flags.timeout ?? 60} s${
-      last ? ` (last status ${last.status})` : ' (the send function has not taken it yet)'
+      last ? ` (last status ${last.status})` : ` (${await whyNotTaken(target)})`
     }`,
   );
+}
+
+/**
+ * Why the send function has not claimed a command yet, as far as the target can tell. The usual
+ * reason besides a busy queue: Sinch refused the whole project (a 403, or a 404 naming the app or
+ * project) and the send function now holds the project's other commands without calling Sinch
+ * (docs/sending.md). The local bridge's feed shows that refusal; in AWS mode the logs and the
+ * `SendProjectBlocked` alarm do.
+ */
+async function whyNotTaken(target: BridgeTarget): Promise<string> {
+  const plain = 'the send function has not taken it yet';
+  const feedUrl = target.local?.eventFeedUrl;
+  if (!feedUrl) return plain;
+  try {
+    const res = await fetch(`${feedUrl}?queue=events&after=0&waitSeconds=0`);
+    const { events } = (await res.json()) as { events: Array<{ body: string; sentAt: string }> };
+    for (const entry of [...events].reverse()) {
+      const event = JSON.parse(entry.body) as {
+        type?: string;
+        data?: { id?: string; error?: { kind?: string; status?: number; code?: string; message?: string } };
+      };
+      // A later accepted send ended any hold.
+      if (event.type === OUTBOUND_ACCEPTED_TYPE) break;
+      const error = event.data?.error;
+      if (event.type !== OUTBOUND_FAILED_TYPE || error?.kind !== 'rejected') continue;
+      const refusal: SendFailure = {
+        ...error,
+        kind: 'rejected',
+        reason: 'event',
+        message: error.message ?? '',
+      };
+      if (!isProjectWideRefusal(refusal)) continue;
+      return `${plain}: Sinch refused the project at ${entry.sentAt} (command ${event.data?.id ?? '?'}: ${error.status}${
+        error.code ? ` ${error.code}` : ''
+      }), so the send function holds the project's other commands for a while and then tries one again`;
+    }
+  } catch {
+    // The explanation is a courtesy: the timeout stands without it.
+  }
+  return plain;
 }
 
 /** Prints the outcome (waiting on for the delivery report with `--wait delivered`) and sets the exit code. */
 async function finishWait(
   context: CliContext,
   flags: SendCommandFlags,
+  deadline: number,
   outcome: CommandStatus,
   target: BridgeTarget,
   appId: string,
@@ -227,13 +277,14 @@ async function finishWait(
   if (flags.wait !== 'delivered' || DELIVERED.has(outcome.status)) return;
   const delivery =
     feedUrl && feedStart !== undefined
-      ? await deliveryFromFeed(context, flags, feedUrl, feedStart, commandId, outcome.messageId)
+      ? await deliveryFromFeed(context, flags, deadline, feedUrl, feedStart, commandId, outcome.messageId)
       : await waitForStatus(
           context,
           target,
           appId,
           commandId,
           flags,
+          deadline,
           (s) => !DELIVERED.has(s.status) && !FAILED_STATUSES.has(s.status),
         );
   await report(delivery, 'delivery of');
@@ -249,6 +300,7 @@ async function finishWait(
 async function deliveryFromFeed(
   context: CliContext,
   flags: SendCommandFlags,
+  deadline: number,
   feedUrl: string,
   feedStart: number,
   commandId: string,
@@ -259,7 +311,8 @@ async function deliveryFromFeed(
   await followFeed({
     url: feedUrl,
     after: feedStart,
-    idleSeconds: flags.timeout ?? 60,
+    // A deadline, not an idle time: other events on a busy bridge must not keep the wait alive.
+    until: deadline,
     signal: context.io.signal,
     onEvent: (tailed) => {
       const data = tailed.event?.data as
