@@ -145,6 +145,49 @@ describe('webhook handler: accepted callbacks', () => {
     ]);
   });
 
+  it('counts an accepted callback in its own INFO line, as valid embedded metric format', async () => {
+    const response = await handler(signedRequest(callbacks.messageInbound()), {} as Context);
+    expect(response.statusCode).toBe(200);
+    const lines = output.filter((line) => line.message === 'callback enqueued');
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    const emf = line._aws as {
+      Timestamp: unknown;
+      CloudWatchMetrics: Array<{
+        Namespace: string;
+        Dimensions: string[][];
+        Metrics: Array<{ Name: string }>;
+      }>;
+    };
+    // What CloudWatch requires to extract the metric: a millisecond timestamp, every dimension a
+    // top-level string, every metric a top-level number.
+    expect(emf.Timestamp).toEqual(expect.any(Number));
+    for (const directive of emf.CloudWatchMetrics) {
+      for (const name of directive.Dimensions.flat()) expect(line[name]).toEqual(expect.any(String));
+      for (const metric of directive.Metrics) expect(line[metric.Name]).toEqual(expect.any(Number));
+    }
+    expect(line).toMatchObject({
+      level: 'INFO',
+      service: 'sinch-webhook',
+      type: 'sinch.conversation.message_inbound',
+    });
+    expect(metricsNamed('EventsAccepted')).toEqual([line]);
+  });
+
+  it('with INFO lines off, EventsAccepted is still written, as a metric line of its own', async () => {
+    const quiet = await coldHandler({ POWERTOOLS_LOG_LEVEL: 'WARN' });
+    try {
+      const response = await quiet(signedRequest(callbacks.messageInbound()), {} as Context);
+      expect(response.statusCode).toBe(200);
+      expect(output.filter((line) => line.message === 'callback enqueued')).toEqual([]);
+      expect(metricsNamed('EventsAccepted')).toEqual([
+        expect.objectContaining({ type: 'sinch.conversation.message_inbound', EventsAccepted: 1 }),
+      ]);
+    } finally {
+      delete process.env.POWERTOOLS_LOG_LEVEL;
+    }
+  });
+
   it('a Sinch retry with a new nonce and timestamp reaches the consumer once', async () => {
     const callback = callbacks.messageDelivery({ status: 'READ' });
     const first = await handler(signedRequest(callback), {} as Context);
