@@ -6,13 +6,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { type MessageAttributeValue, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { entryBytes, packBatches } from '../events/sqs-batch';
 import { toSqsMessageBody, toSqsSafeAttributeValue } from '../events/sqs-message-body';
 import { fullJitterDelay } from '../sinch/backoff';
 import type { ArchivedEntry } from './archive-reader';
 import { archivedEvent } from './archive-record';
-
-const MAX_BATCH_ENTRIES = 10;
-const MAX_BATCH_BYTES = 1_048_576;
 
 /** A message for the target queue. */
 export interface ReplayMessage {
@@ -119,7 +117,7 @@ export async function publishInOrder(
     const round: ReplayMessage[] = [];
     for (const queue of queues.values()) round.push(queue[0]!);
     const answers = await Promise.all(
-      chunk(round).map(async (calls) => {
+      packBatches(round, entryBytes).map(async (calls) => {
         try {
           const answer = await sqs.send(
             new SendMessageBatchCommand({
@@ -157,34 +155,4 @@ export async function publishInOrder(
     if (retrying) await sleep(fullJitterDelay(Math.max(...attempts.values()), { base: 200, cap: 5000 }));
   }
   return outcome;
-}
-
-/** SendMessageBatch calls within SQS's limits (10 entries, 1 MiB of bodies and attributes). */
-function chunk(messages: ReplayMessage[]): ReplayMessage[][] {
-  const out: ReplayMessage[][] = [];
-  let current: ReplayMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = sizeOf(message);
-    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-function sizeOf(message: ReplayMessage): number {
-  let size = Buffer.byteLength(message.MessageBody);
-  for (const [name, value] of Object.entries(message.MessageAttributes)) {
-    size +=
-      Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType ?? '') +
-      Buffer.byteLength(value.StringValue ?? '');
-  }
-  return size;
 }

@@ -12,12 +12,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { entryBytes, MAX_BATCH_ENTRIES, packBatches } from '../events/sqs-batch';
 import { type EventsQueueEntry, queueUrlOfRecord, readRoutedRecord, toDerivedEntry } from './routed-record';
 import type { RoutedEvent, RouterStep } from './router-step';
-
-/** SQS limits of one `SendMessageBatch`: 10 entries, 1 MiB of bodies and attributes. */
-const MAX_BATCH_ENTRIES = 10;
-const MAX_BATCH_BYTES = 1_048_576;
 
 export interface EventRouterOptions {
   /** Run in this order on every batch; see `steps.ts` for the registered list. */
@@ -125,7 +122,7 @@ export function createEventRouter(options: EventRouterOptions) {
       }
       if (round.length === 0) return;
       await Promise.all(
-        chunk(round).map(async (calls) => {
+        packBatches(round, (item) => entryBytes(item.entry)).map(async (calls) => {
           try {
             const answer = await options.sqs.send(
               new SendMessageBatchCommand({
@@ -211,37 +208,6 @@ export function createEventRouter(options: EventRouterOptions) {
 function reasonOf(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
   return String(error).slice(0, 300);
-}
-
-function entryBytes(entry: EventsQueueEntry): number {
-  let bytes = Buffer.byteLength(entry.MessageBody);
-  for (const [name, value] of Object.entries(entry.MessageAttributes)) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '');
-    bytes +=
-      value.StringValue !== undefined
-        ? Buffer.byteLength(value.StringValue)
-        : (value.BinaryValue?.length ?? 0);
-  }
-  return bytes;
-}
-
-/** Splits a round into calls within SQS's per-call limits. */
-function chunk<T extends { entry: EventsQueueEntry }>(items: T[]): T[][] {
-  const calls: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = entryBytes(item.entry);
-    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) calls.push(current);
-  return calls;
 }
 
 function chunkBy<T>(items: T[], size: number): T[][] {

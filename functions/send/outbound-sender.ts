@@ -21,6 +21,7 @@ import {
   toOutboundAcceptedEvent,
   toOutboundFailedEvent,
 } from '../events/outbound-events';
+import { createBatchingPublisher } from '../events/sqs-batch';
 import { toSqsSafeAttributeValue } from '../events/sqs-message-body';
 import type { SendMessageRequest, SendMessageResult } from '../sinch/messages';
 import { type RetryPolicy, retryVisibilitySeconds } from './backoff';
@@ -129,6 +130,9 @@ export function createOutboundSender(options: OutboundSenderOptions) {
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const worstCaseMs = options.callTimeoutMs + (options.recordMarginMs ?? RECORD_MARGIN_MS);
+  // The outcomes of a batch's groups that finish together go out in one SendMessageBatch; each
+  // record still waits for its own event before it counts as done.
+  const events = createBatchingPublisher({ sqs: options.sqs, queueUrl: options.eventsQueueUrl });
   // Per container: once Sinch refuses the whole project, later records are held without a
   // call until this time; then one record probes again.
   let projectHeldUntil = 0;
@@ -290,15 +294,12 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     };
     if (appId) attributes.appId = { DataType: 'String', StringValue: appId };
     if (channel) attributes.channel = { DataType: 'String', StringValue: toSqsSafeAttributeValue(channel) };
-    await options.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: options.eventsQueueUrl,
-        MessageBody: encodeEventBody(event),
-        MessageGroupId: messageGroupIdOf(appId ?? 'unknown', channel, identity),
-        MessageDeduplicationId: event.id,
-        MessageAttributes: attributes,
-      }),
-    );
+    await events.publish({
+      MessageBody: encodeEventBody(event),
+      MessageGroupId: messageGroupIdOf(appId ?? 'unknown', channel, identity),
+      MessageDeduplicationId: event.id,
+      MessageAttributes: attributes,
+    });
   }
 
   /** Moves the record to the DLQ (full body), then publishes `outbound.failed` (command cut to fit). */
