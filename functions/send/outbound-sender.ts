@@ -242,6 +242,16 @@ export function createOutboundSender(options: OutboundSenderOptions) {
         case 'claimed':
           attempt = claim.attempt;
       }
+      // A slow claim write may have eaten the time the call needs: a call cut at the invocation's
+      // end may still reach Sinch and then be sent again. Give the attempt back and go later.
+      if (invocation.remainingMs() < worstCaseMs || invocation.signal.aborted) {
+        await persist(
+          () => records.release(appId, command.id, 'not_started_deadline', { refund: true }),
+          invocation,
+          'release',
+        );
+        return { outcome: deferredAtDeadline() };
+      }
     }
     const started = performance.now();
     // One call: token, send, refresh and resend, all within SINCH_TIMEOUT_MS and the invocation.

@@ -46,6 +46,37 @@ describe('send handler near its deadline', () => {
     }
   });
 
+  it('returns a record unstarted when its claim write ate the time one call needs', async () => {
+    // Prepare: the claim (the conditional write that creates the record) takes 3.5 s and Sinch
+    // answers in 2.5 s; the invocation has 6.5 s: enough when the record starts (one call 3 s +
+    // 2 s margin), not once the claim is written. A call started then would be cut at the
+    // invocation's end after Sinch took the message, and sent again later.
+    stand.sinch.latencyMs = 2_500;
+    stand.ddbFaultMatch = (body) => body.includes('attribute_not_exists(id)');
+    stand.ddbFaults.delayMs = 3_500;
+    await stand.enqueue(command('dc-1'), 'dc');
+
+    // Act
+    let first: Awaited<ReturnType<SendStand['deliver']>>;
+    try {
+      first = await stand.deliver({ timeoutMs: 6_500 });
+    } finally {
+      stand.ddbFaults.delayMs = 0;
+      stand.ddbFaultMatch = undefined;
+    }
+    // Long enough for a call cut at the deadline to have reached the stand-in.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    // Assess: not sent in that invocation; sent once later, as its first attempt.
+    expect(first.response.batchItemFailures).toHaveLength(1);
+    expect(stand.sinch.sends()).toHaveLength(0);
+    stand.sinch.latencyMs = 0;
+    await stand.deliverAll();
+    expect(stand.sinch.sends()).toHaveLength(1);
+    const item = (await stand.idempotencyItems()).find((i) => i.id?.S === commandRecordKey(APP_ID, 'dc-1'));
+    expect(item).toMatchObject({ status: { S: 'accepted' }, attempts: { N: '1' } });
+  });
+
   it('stops starting records of a group as the deadline nears, and no call starts after it returned', async () => {
     // Prepare: each send takes 700 ms; the invocation has 6.5 s, one call may take 3 s + 2 s margin.
     stand.sinch.latencyMs = 700;

@@ -22,6 +22,8 @@ export interface SqsFaultProxyOptions {
   modes?: readonly SqsFaultMode[];
   /** Only calls whose body passes this are faulted (e.g. one kind of DynamoDB UpdateItem); default all. */
   match?: (body: Buffer) => boolean;
+  /** Each matching call of the faulted operations is held this long before it goes on (a slow service); default 0. */
+  delayMs?: number;
   /** Told about every injected fault with the request body, so a test can tell which call failed. */
   onFault?: (fault: { operation: string; mode: SqsFaultMode; body: Buffer }) => void;
 }
@@ -34,6 +36,8 @@ export interface SqsFaultProxy {
   readonly counts: { calls: number; before: number; after: number };
   /** Fault rate; change it at any time (0 turns injection off). */
   rate: number;
+  /** Delay of matching calls, in ms; change it at any time. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -58,7 +62,7 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
   const random = seededRandom(options.seed ?? 1);
   const modes = options.modes ?? ['before', 'after'];
   const counts = { calls: 0, before: 0, after: 0 };
-  const state = { rate: options.rate };
+  const state = { rate: options.rate, delayMs: options.delayMs ?? 0 };
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true });
   const faulted = new Set(options.operations);
@@ -69,7 +73,8 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
       const body = Buffer.concat(chunks);
       let mode: SqsFaultMode | undefined;
       const operation = sqsOperationOf(req.headers, body);
-      if (faulted.has(operation) && (options.match?.(body) ?? true)) {
+      const matching = faulted.has(operation) && (options.match?.(body) ?? true);
+      if (matching) {
         counts.calls++;
         if (random() < state.rate) mode = modes[Math.floor(random() * modes.length)] ?? 'before';
         if (mode) options.onFault?.({ operation, mode, body });
@@ -94,34 +99,38 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
         counts.before++;
         return fail();
       }
-      const upstream = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host },
-          agent,
-        },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            const payload = Buffer.concat(parts);
-            if (mode === 'after') {
-              counts.after++;
-              return fail();
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(payload);
-          });
-        },
-      );
-      upstream.on('error', () => {
-        res.writeHead(502);
-        res.end();
-      });
-      upstream.end(body);
+      const forward = () => {
+        const upstream = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+            agent,
+          },
+          (answer) => {
+            const parts: Buffer[] = [];
+            answer.on('data', (c: Buffer) => parts.push(c));
+            answer.on('end', () => {
+              const payload = Buffer.concat(parts);
+              if (mode === 'after') {
+                counts.after++;
+                return fail();
+              }
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(payload);
+            });
+          },
+        );
+        upstream.on('error', () => {
+          res.writeHead(502);
+          res.end();
+        });
+        upstream.end(body);
+      };
+      if (matching && state.delayMs > 0) setTimeout(forward, state.delayMs);
+      else forward();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -134,6 +143,12 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
     },
     set rate(value: number) {
       state.rate = value;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(value: number) {
+      state.delayMs = value;
     },
     close: () =>
       new Promise<void>((resolve) => {
