@@ -75,6 +75,14 @@ export interface RecordedRequest {
   /** For messages:send: the HTTP status answered (absent when dropped). */
   status?: number;
   messageId?: string;
+  /** Epoch ms when the whole request had arrived. */
+  receivedAt: number;
+  /**
+   * For messages:send: the caller closed the connection before the answer was written (it timed
+   * out or aborted). An accepted message still counts as sent, as at Sinch, which finishes a
+   * request it has read whether or not anyone waits for the answer.
+   */
+  clientGaveUp?: boolean;
 }
 
 /** One delivery report the stand-in posted (or tried to). */
@@ -359,6 +367,9 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
   };
 
   const handleSend = async (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => {
+    res.on('close', () => {
+      if (!res.writableFinished && recorded.outcome !== 'dropped') recorded.clientGaveUp = true;
+    });
     const answer = (status: number) => {
       recorded.status = status;
       recorded.outcome = status < 300 ? 'accepted' : 'rejected';
@@ -455,7 +466,13 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
         if (route(req, res, body)) return;
       }
       const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
-      const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path,
+        headers: req.headers,
+        body,
+        receivedAt: Date.now(),
+      };
       try {
         recorded.json = JSON.parse(body);
       } catch {
