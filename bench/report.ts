@@ -129,7 +129,10 @@ export function formatReport(report: BenchReport): string {
       `send (${send.commands} commands, ${send.groups} groups, Sinch ${send.sinchLatencyMs} ms, concurrency ${send.concurrency} x batch ${send.batchSize})`,
       `${fmt(send.sendsPerSec)} sends/s, ${send.tokenRequests} token request(s), CPU ${fmt(send.cpuMsPerSend)} ms/send; ` +
         `invocations: ${fmt(send.invocationMeanMs)} ms mean for ${fmt(send.recordsPerInvocation)} records; ` +
-        `DynamoDB stand-in ${fmt(send.dynamoDbStandInWritesPerSec)} writes/s`,
+        `DynamoDB stand-in ${fmt(send.dynamoDbStandInWritesPerSec)} writes/s` +
+        (send.standInCpuMsPerSend
+          ? `; stand-ins' CPU ms/send: SQS ${fmt(send.standInCpuMsPerSend.sqs)}, DynamoDB ${fmt(send.standInCpuMsPerSend.dynamodb)}, Sinch ${fmt(send.standInCpuMsPerSend.sinch)}`
+          : ''),
       `@sinch/sdk-core sequential ${fmt(send.sdkSequentialSendsPerSec)}/s, ${send.sdkTokenRequests} token request(s)`,
       `${fmt(send.peakRssMB)} MB`,
     ]);

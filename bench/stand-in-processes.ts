@@ -4,9 +4,11 @@ import { startLocalDynamoDb } from '../local/aws/dynamodb-server';
 import { type LocalQueue, startLocalSqs } from '../local/aws/sqs-server';
 import { type SinchStandIn, startSinchStandIn } from '../local/sinch/sinch-stand-in';
 
-/** A loopback AWS stand-in running in its own process. */
+/** A loopback stand-in running in its own process. */
 export interface StandInProcess {
   endpoint: string;
+  /** CPU time (user + system) the stand-in's process has used so far, in milliseconds. */
+  cpuMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -15,7 +17,7 @@ type StandInSpec =
   | { kind: 'dynamodb'; tables: string[] }
   | { kind: 'sinch'; latencyMs: number };
 
-/** What the Sinch stand-in process reports: its ids and, on request, its counters. */
+/** The ids of the Sinch stand-in, as the sender's configuration needs them. */
 export interface SinchStandInInfo {
   apiUrl: string;
   authUrl: string;
@@ -25,44 +27,40 @@ export interface SinchStandInInfo {
 }
 
 /** The Sinch stand-in in its own process: its ids, and its counters over IPC. */
-export interface SinchStandInProcess extends SinchStandInInfo {
+export interface SinchStandInProcess extends SinchStandInInfo, Omit<StandInProcess, 'endpoint'> {
   /** messages:send requests answered 2xx, and successful token fetches, so far. */
   counts(): Promise<{ accepted: number; tokenFetches: number }>;
   reset(): Promise<void>;
+}
+
+interface Started {
+  ready: Record<string, unknown>;
+  ask<T>(op: string): Promise<T>;
   close(): Promise<void>;
 }
 
-/**
- * The built-in Sinch stand-in in a separate process, like `startStandInProcess`: its HTTP work
- * (parsing, validation, answers) then does not count as CPU of the sender being measured.
- *
- * @example
- * const sinch = await startSinchStandInProcess({ latencyMs: 20 });
- * (await sinch.counts()).accepted;
- */
-export function startSinchStandInProcess(options: { latencyMs: number }): Promise<SinchStandInProcess> {
+/** Forks this file with `spec`; resolves with what the child reports once it listens. */
+function forkStandIn(spec: StandInSpec): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify({ kind: 'sinch', ...options })], {
+    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(spec)], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let nextId = 0;
     const pending = new Map<number, (value: unknown) => void>();
-    const ask = <T>(op: string) =>
-      new Promise<T>((answer) => {
-        const id = nextId++;
-        pending.set(id, answer as (value: unknown) => void);
-        child.send({ id, op });
-      });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`stand-in sinch exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`stand-in ${spec.kind} exited with ${code}`)));
     child.on('message', (m) => {
-      const message = m as { id?: number; value?: unknown; info?: SinchStandInInfo };
-      if (message.info) {
+      const message = m as { id?: number; value?: unknown; ready?: Record<string, unknown> };
+      if (message.ready) {
         resolve({
-          ...message.info,
-          counts: () => ask('counts'),
-          reset: () => ask('reset'),
+          ready: message.ready,
+          ask: <T>(op: string) =>
+            new Promise<T>((answer) => {
+              const id = nextId++;
+              pending.set(id, answer as (value: unknown) => void);
+              child.send({ id, op });
+            }),
           close: () =>
             new Promise<void>((done) => {
               child.once('exit', () => done());
@@ -77,55 +75,43 @@ export function startSinchStandInProcess(options: { latencyMs: number }): Promis
   });
 }
 
-function serveSinchOverIpc(sinch: SinchStandIn): void {
-  process.send?.({
-    info: {
-      apiUrl: sinch.apiUrl,
-      authUrl: sinch.authUrl,
-      projectId: sinch.projectId,
-      keyId: sinch.keyId,
-      keySecret: sinch.keySecret,
-    },
-  });
-  process.on('message', (m) => {
-    const { id, op } = m as { id: number; op: string };
-    if (op === 'counts') {
-      const accepted = sinch.sends().filter((s) => s.outcome === 'accepted').length;
-      process.send?.({ id, value: { accepted, tokenFetches: sinch.tokenFetches() } });
-    } else if (op === 'reset') {
-      sinch.reset();
-      process.send?.({ id });
-    }
-  });
-}
-
 /**
- * Starts a loopback stand-in (local SQS or dynalite) in a separate Node process. Benchmarks use
+ * Starts a loopback AWS stand-in (local SQS or dynalite) in a separate Node process. Benchmarks use
  * this so the stand-in's own CPU work (parsing, MD5s, LevelDB) does not run on the event loop of
- * the code being measured: in AWS, SQS and DynamoDB do not run on the Lambda's CPU either.
+ * the code being measured: in AWS, SQS and DynamoDB do not run on the Lambda's CPU either. Their
+ * CPU is still reported (`cpuMs`), to show when a stand-in is the ceiling.
  *
  * @example
  * const sqs = await startStandInProcess({ kind: 'sqs', queues: [{ name: 'events.fifo', attributes: { FifoQueue: 'true' } }] });
  */
-export function startStandInProcess(spec: Exclude<StandInSpec, { kind: 'sinch' }>): Promise<StandInProcess> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(spec)], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`stand-in ${spec.kind} exited with ${code}`)));
-    child.once('message', (m) => {
-      resolve({
-        endpoint: (m as { endpoint: string }).endpoint,
-        close: () =>
-          new Promise<void>((done) => {
-            child.once('exit', () => done());
-            child.kill();
-          }),
-      });
-    });
-  });
+export async function startStandInProcess(
+  spec: Exclude<StandInSpec, { kind: 'sinch' }>,
+): Promise<StandInProcess> {
+  const started = await forkStandIn(spec);
+  return {
+    endpoint: started.ready.endpoint as string,
+    cpuMs: () => started.ask('cpu'),
+    close: started.close,
+  };
+}
+
+/**
+ * The built-in Sinch stand-in in a separate process, like `startStandInProcess`: its HTTP work
+ * (parsing, validation, answers) then does not count as CPU of the sender being measured.
+ *
+ * @example
+ * const sinch = await startSinchStandInProcess({ latencyMs: 20 });
+ * (await sinch.counts()).accepted;
+ */
+export async function startSinchStandInProcess(options: { latencyMs: number }): Promise<SinchStandInProcess> {
+  const started = await forkStandIn({ kind: 'sinch', ...options });
+  return {
+    ...(started.ready as unknown as SinchStandInInfo),
+    counts: () => started.ask('counts'),
+    reset: () => started.ask('reset'),
+    cpuMs: () => started.ask('cpu'),
+    close: started.close,
+  };
 }
 
 /** The queue URL of a queue on a local SQS stand-in (its account is fixed). */
@@ -133,17 +119,35 @@ export function localQueueUrl(endpoint: string, name: string): string {
   return `${endpoint}/123456789012/${name}`;
 }
 
+function serveOverIpc(ready: Record<string, unknown>, sinch?: SinchStandIn): void {
+  process.send?.({ ready });
+  process.on('message', (m) => {
+    const { id, op } = m as { id: number; op: string };
+    if (op === 'cpu') {
+      const used = process.cpuUsage();
+      process.send?.({ id, value: (used.user + used.system) / 1000 });
+    } else if (op === 'counts' && sinch) {
+      const accepted = sinch.sends().filter((s) => s.outcome === 'accepted').length;
+      process.send?.({ id, value: { accepted, tokenFetches: sinch.tokenFetches() } });
+    } else if (op === 'reset' && sinch) {
+      sinch.reset();
+      process.send?.({ id });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const spec = JSON.parse(process.argv[2] ?? '{}') as StandInSpec;
   if (spec.kind === 'sinch') {
-    serveSinchOverIpc(await startSinchStandIn({ latencyMs: spec.latencyMs }));
-    process.on('disconnect', () => process.exit(0));
+    const sinch = await startSinchStandIn({ latencyMs: spec.latencyMs });
+    const { apiUrl, authUrl, projectId, keyId, keySecret } = sinch;
+    serveOverIpc({ apiUrl, authUrl, projectId, keyId, keySecret }, sinch);
   } else {
     const server =
       spec.kind === 'sqs'
         ? await startLocalSqs({ queues: spec.queues })
         : await startLocalDynamoDb({ tables: spec.tables });
-    process.send?.({ endpoint: server.endpoint });
-    process.on('disconnect', () => process.exit(0));
+    serveOverIpc({ endpoint: server.endpoint });
   }
 }
