@@ -5,7 +5,7 @@ import { ERROR_OUTPUT_PREFIX, FIREHOSE_PREFIX } from '../functions/archive/archi
 import { outboundMaxReceiveCount } from '../functions/send/backoff';
 import { sendTimeoutsFor } from '../functions/send/deadline';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
-import { TUNABLE_DEFAULTS } from '../infra/config';
+import { MEDIA_DEFAULTS, TUNABLE_DEFAULTS } from '../infra/config';
 import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './api-gateway';
 import { type LocalDynamoDb, startLocalDynamoDb } from './aws/dynamodb-server';
 import { type LocalFirehose, startLocalFirehose } from './aws/firehose-server';
@@ -16,6 +16,7 @@ import { consoleRoutes } from './console/console-routes';
 import { EventFeed, type QueueRole } from './console/event-feed';
 import { type BatchOutcome, type EventSourceMapping, startEventSourceMapping } from './event-source-mapping';
 import type { LambdaHandler } from './lambda-context';
+import { mediaSamplesRoute } from './media-samples';
 import { type SinchStandIn, startSinchStandIn } from './sinch/sinch-stand-in';
 import { startUnconfiguredSinch, type UnconfiguredSinch } from './unconfigured-sinch';
 
@@ -69,10 +70,31 @@ export interface LocalBridgeOptions {
    * (the stack's `archive.bufferSeconds` is minutes; short here so replay sees events at once).
    */
   archiveBufferMs?: number;
+  /**
+   * The media copy (media queue + DLQ + the real media function, as the stack runs it, with
+   * loopback sources allowed); `false` turns it off. Needs the router (its media step makes the
+   * jobs). Defaults: the stack's `sinch.media` defaults, one copy at a time.
+   */
+  media?: false | LocalMediaOptions;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
   /** Told about invocations that threw and poller errors. */
   onError?: (error: unknown) => void;
+}
+
+/** Knobs of the local media copy; each defaults to the stack's `sinch.media` default. */
+export interface LocalMediaOptions {
+  /** `MEDIA_MAX_BYTES`. */
+  maxBytes?: number;
+  /** `MEDIA_TIMEOUT_MS`: one copy, retries included; the function's timeout is 30 s more. */
+  timeoutMs?: number;
+  /** `MEDIA_MAX_ATTEMPTS`: receives of a job before a source that stays unavailable gives `media.failed`. */
+  maxAttempts?: number;
+  /** `MEDIA_RETRY_BASE_SECONDS` / `MEDIA_RETRY_MAX_SECONDS`: backoff between receives (5 / 300). */
+  retryBaseSeconds?: number;
+  retryMaxSeconds?: number;
+  /** Parallel pollers on the media queue (the stack: up to `maxConcurrency`); default 2. */
+  concurrency?: number;
 }
 
 /** Queue URLs of the bridge, the same queues a stack has. */
@@ -83,6 +105,9 @@ export interface BridgeQueueUrls {
   outboundDlq: string;
   router: string;
   routerDlq: string;
+  /** The media copy jobs and their DLQ (absent when media is off). */
+  media?: string;
+  mediaDlq?: string;
 }
 
 /** A running local bridge. */
@@ -138,6 +163,10 @@ export const LOCAL_QUEUE_SETTINGS = {
   /** infra/constructs/router.ts `ROUTER_TIMEOUT_SECONDS` and `ROUTER_MAX_RECEIVE_COUNT`. */
   routerTimeoutSeconds: 30,
   routerMaxReceiveCount: 12,
+  /** infra/constructs/media-store.ts `MEDIA_FUNCTION_MARGIN_SECONDS`, `MEDIA_REDRIVE_MARGIN`, batch size. */
+  mediaFunctionMarginSeconds: 30,
+  mediaRedriveMargin: 2,
+  mediaBatchSize: 1,
 } as const;
 
 /** The stack's defaults (MAX_ATTEMPTS, batch size, send timeout, ...), from the one config schema. */
@@ -181,8 +210,12 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     outboundDlq: `${prefix}-outbound-dlq.fifo`,
     router: `${prefix}-router.fifo`,
     routerDlq: `${prefix}-router-dlq.fifo`,
+    media: `${prefix}-media.fifo`,
+    mediaDlq: `${prefix}-media-dlq.fifo`,
   };
   const useRouter = options.router ?? true;
+  // The media step is a router step: without the router nothing would make copy jobs.
+  const media = useRouter && options.media !== false ? mediaSettingsOf(options.media || {}) : undefined;
   const fifo = (extra: Record<string, string> = {}) => ({ FifoQueue: 'true', ...extra });
 
   const generatedSecrets = !options.webhookSecrets || Object.keys(options.webhookSecrets).length === 0;
@@ -222,6 +255,23 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
             ),
           }),
         },
+        ...(media
+          ? [
+              { name: names.mediaDlq, attributes: fifo() },
+              {
+                name: names.media,
+                attributes: fifo({
+                  // As the stack: six times the function's timeout, redrive only as the crash net.
+                  VisibilityTimeout: String(media.functionTimeoutSeconds * 6),
+                  RedrivePolicy: redrivePolicy(
+                    names.mediaDlq,
+                    media.maxAttempts + LOCAL_QUEUE_SETTINGS.mediaRedriveMargin,
+                    awsRegion,
+                  ),
+                }),
+              },
+            ]
+          : []),
         {
           name: names.outbound,
           attributes: fifo({
@@ -304,6 +354,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       outboundDlq: sqs.queueUrl(names.outboundDlq),
       router: sqs.queueUrl(names.router),
       routerDlq: sqs.queueUrl(names.routerDlq),
+      ...(media ? { media: sqs.queueUrl(names.media), mediaDlq: sqs.queueUrl(names.mediaDlq) } : {}),
     };
     const environment: Record<string, string> = {
       SINCH_REGION: sinchRegion,
@@ -318,6 +369,19 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       IDEMPOTENCY_TABLE: idempotencyTable,
       MAX_ATTEMPTS: String(maxAttempts),
       SINCH_TIMEOUT_MS: String(sendSizing.sinchTimeoutMs),
+      ...(media
+        ? {
+            MEDIA_QUEUE_URL: queueUrls.media!,
+            MEDIA_BUCKET: buckets.media,
+            MEDIA_MAX_BYTES: String(media.maxBytes),
+            MEDIA_TIMEOUT_MS: String(media.timeoutMs),
+            MEDIA_MAX_ATTEMPTS: String(media.maxAttempts),
+            MEDIA_RETRY_BASE_SECONDS: String(media.retryBaseSeconds),
+            MEDIA_RETRY_MAX_SECONDS: String(media.retryMaxSeconds),
+            // Local mode only: the sources here are loopback servers (the sample files, tests' CDNs).
+            MEDIA_ALLOW_LOOPBACK: 'true',
+          }
+        : {}),
       AWS_REGION: awsRegion,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
@@ -370,6 +434,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       function: { functionName: `${prefix}-webhook`, timeoutMs: 30_000, region: awsRegion },
       ...(options.onError ? { onError: options.onError } : {}),
       localRoutes: [
+        mediaSamplesRoute(),
         consoleRoutes({
           feed: eventFeed,
           projectId,
@@ -430,6 +495,29 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       stops.splice(stops.length - 1, 0, () => routerMapping.stop());
     }
 
+    if (media) {
+      const mediaHandler = await importHandler<LambdaHandler<SQSEvent, SQSBatchResponse | undefined>>(
+        FUNCTION_ENTRIES.media,
+      );
+      const mediaMapping = startEventSourceMapping({
+        queueUrl: queueUrls.media!,
+        handler: mediaHandler,
+        batchSize: LOCAL_QUEUE_SETTINGS.mediaBatchSize,
+        concurrency: media.concurrency,
+        function: {
+          functionName: `${prefix}-media`,
+          timeoutMs: media.functionTimeoutSeconds * 1000,
+          region: awsRegion,
+        },
+        onBatch: (outcome) => {
+          if (outcome.error !== undefined) options.onError?.(outcome.error);
+        },
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
+      // Stopped before the router's mapping, so its last media events still get routed.
+      stops.push(() => mediaMapping.stop());
+    }
+
     const firstApp = Object.keys(secrets)[0]!;
     return {
       webhookUrl: (appId = firstApp) => `${api.url}/webhooks/${appId}`,
@@ -463,6 +551,20 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     await stopAll();
     throw error;
   }
+}
+
+/** The local media settings: the stack's defaults, then the options. */
+function mediaSettingsOf(options: LocalMediaOptions) {
+  const timeoutMs = options.timeoutMs ?? MEDIA_DEFAULTS.timeoutSeconds * 1000;
+  return {
+    maxBytes: options.maxBytes ?? MEDIA_DEFAULTS.maxBytes,
+    timeoutMs,
+    maxAttempts: options.maxAttempts ?? MEDIA_DEFAULTS.maxAttempts,
+    retryBaseSeconds: options.retryBaseSeconds ?? 5,
+    retryMaxSeconds: options.retryMaxSeconds ?? 300,
+    concurrency: options.concurrency ?? 2,
+    functionTimeoutSeconds: Math.ceil(timeoutMs / 1000) + LOCAL_QUEUE_SETTINGS.mediaFunctionMarginSeconds,
+  };
 }
 
 /** Imports a function's `handler` export by its entry path (the one the stack bundles). */

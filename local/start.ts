@@ -47,6 +47,11 @@ function banner(bridge: LocalBridge, devSecrets: boolean): string {
     `  events DLQ    ${bridge.queueUrls.eventsDlq}`,
     `  outbound      ${bridge.queueUrls.outbound}`,
     `  outbound DLQ  ${bridge.queueUrls.outboundDlq}`,
+    ...(bridge.queueUrls.media ? [`  media jobs    ${bridge.queueUrls.media}`] : []),
+    '',
+    bold('Media'),
+    `  inbound media is copied to s3://${bridge.buckets.media} (local S3 ${bridge.endpoints.s3});`,
+    `  loopback sources only. Sample files: ${bridge.baseUrl}/local/media/photo.png, .../document.pdf`,
     '',
     bold('Webhook secrets'),
     devSecrets

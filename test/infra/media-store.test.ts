@@ -6,6 +6,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_DEFAULTS } from '../../infra/config';
 import { MEDIA_FUNCTION_MARGIN_SECONDS, MEDIA_REDRIVE_MARGIN } from '../../infra/constructs/media-store';
+import { LOCAL_QUEUE_SETTINGS } from '../../local/bridge';
 import { shippedContext } from './example-config';
 import { synthRegions } from './synth';
 
@@ -141,5 +142,16 @@ describe('MediaStore in a region stack', () => {
       JSON.stringify(s.Resource).includes(logicalId(media.jobQueue)),
     );
     expect(grants.flatMap((s) => s.Action)).toContain('sqs:SendMessage');
+  });
+
+  it('is mirrored by the local bridge (function margin, redrive margin, one job per invocation)', () => {
+    expect(LOCAL_QUEUE_SETTINGS.mediaFunctionMarginSeconds).toBe(MEDIA_FUNCTION_MARGIN_SECONDS);
+    expect(LOCAL_QUEUE_SETTINGS.mediaRedriveMargin).toBe(MEDIA_REDRIVE_MARGIN);
+    const mapping = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties.EventSourceArn).includes(logicalId(media.jobQueue)),
+    )!;
+    expect(mapping.Properties.BatchSize).toBe(LOCAL_QUEUE_SETTINGS.mediaBatchSize);
   });
 });
