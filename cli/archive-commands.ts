@@ -3,18 +3,14 @@
  * are (local bridge, flags, variables or stack outputs), progress on stderr, a summary or report
  * on stdout.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { readArchiveWindow } from '../functions/archive/archive-reader';
 import { eraseIdentity, parseChannelIdentity } from '../functions/archive/erase';
 import { newReplayId, publishInOrder, toReplayMessage } from '../functions/archive/replay';
+import { BUCKET_VARIABLES, bucketOf, s3Of } from './buckets';
 import type { CliContext } from './cli-context';
 import { CliError, usageError } from './cli-error';
 import type { EraseFlags, ReplayFlags } from './commands/archive';
-import { type BridgeTarget, queueUrlOf } from './target';
-
-/** Stack outputs that name the buckets (infra/region-stack.ts and the media construct). */
-const BUCKET_OUTPUTS = { archive: 'ArchiveBucketName', media: 'MediaBucketName' } as const;
-const BUCKET_VARIABLES = { archive: 'ARCHIVE_BUCKET', media: 'MEDIA_BUCKET' } as const;
+import { queueUrlOf } from './target';
 
 /**
  * A point in time from `--since`/`--until`: ISO 8601, or an age (`90m`, `6h`, `2d`, `45s`) before `now`.
@@ -32,36 +28,6 @@ export function parseTime(text: string, now = new Date()): Date {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at))
     throw usageError(`"${text}" is not a time: use ISO 8601 (2026-12-01T10:00:00Z) or an age (90m, 6h, 2d)`);
   return new Date(at);
-}
-
-/** An S3 client for the target: the local bridge's S3, or the default AWS configuration. */
-function s3Of(target: BridgeTarget): S3Client {
-  if (target.mode === 'local') {
-    const endpoint = target.local?.endpoints.s3;
-    if (!endpoint)
-      throw usageError('the running local bridge has no S3 (restart it with this version: npm start)');
-    return new S3Client({
-      endpoint,
-      forcePathStyle: true,
-      region: target.local!.awsRegion,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-  }
-  return new S3Client(target.awsRegion ? { region: target.awsRegion } : {});
-}
-
-function bucketOf(
-  target: BridgeTarget,
-  which: 'archive' | 'media',
-  env: NodeJS.ProcessEnv,
-  override?: string,
-): string | undefined {
-  return (
-    override ??
-    (target.mode === 'local' ? target.local?.buckets?.[which] : undefined) ??
-    env[BUCKET_VARIABLES[which]] ??
-    target.stack?.outputs[BUCKET_OUTPUTS[which]]
-  );
 }
 
 /**
@@ -86,7 +52,7 @@ export async function replayCommand(context: CliContext, flags: ReplayFlags): Pr
   if (queueUrl && !queueUrl.endsWith('.fifo'))
     throw usageError(`${queueUrl} is not a FIFO queue: a replay keeps order per group only on FIFO queues`);
 
-  const s3 = s3Of(target);
+  const s3 = s3Of(target, io.env);
   const replayId = newReplayId(now);
   io.stderr(
     `replay ${replayId}: reading s3://${bucket} from ${since.toISOString()} to ${until.toISOString()}\n`,
@@ -183,7 +149,7 @@ export async function eraseCommand(context: CliContext, flags: EraseFlags): Prom
   if (!archiveBucket) io.stderr('no archive bucket known: only media is erased\n');
   if (!mediaBucket) io.stderr('no media bucket known: only the archive is erased\n');
   const report = await eraseIdentity({
-    s3: s3Of(target),
+    s3: s3Of(target, io.env),
     archiveBucket,
     mediaBucket,
     person,

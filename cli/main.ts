@@ -11,6 +11,7 @@ import { registerArchiveCommands } from './commands/archive';
 import { registerCompletionCommand } from './commands/completion';
 import { registerDlqCommands } from './commands/dlq';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerMediaCommands } from './commands/media';
 import { registerSendCommand } from './commands/send';
 import { registerSimulateCommand } from './commands/simulate';
 import { registerTailCommand } from './commands/tail';
@@ -30,6 +31,7 @@ const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerDoctorCommand,
   registerVerifyCommand,
   registerArchiveCommands,
+  registerMediaCommands,
   registerCompletionCommand,
 ];
 

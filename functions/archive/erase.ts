@@ -1,6 +1,7 @@
 /**
  * Erasure of one person (a channel identity): their copied media (every object under
- * `<appId>/<hex sha256 of "CHANNEL:identity">/` in the media bucket) and their events in the
+ * `<appId>/<hex sha256 of "CHANNEL:identity">/` in the media bucket, and those events' entries in
+ * the media event index `by-event/<eventId>.json`) and their events in the
  * archive (each archive object holding one is rewritten without it, or deleted when nothing
  * else is left). Lambda-free; the CLI's `erase` runs it.
  */
@@ -9,9 +10,11 @@ import { gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { MEDIA_INDEX_PREFIX, mediaIndexKey } from '../media/media-job';
 import { EVENTS_PREFIX, OBJECT_EXTENSION } from './archive-layout';
 import { listApps, listFolders, listKeys, readArchiveObject } from './archive-reader';
 import { type ArchiveRecord, archivedEvent } from './archive-record';
@@ -69,6 +72,21 @@ export function isAbout(record: ArchiveRecord, person: ChannelIdentity): boolean
   return data.channel === person.channel && data.identity === person.identity;
 }
 
+/** The keys of `keys` that exist (HeadObject each: a person has few media events). */
+async function existingKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const Key of keys) {
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+      found.push(Key);
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 404) throw error;
+    }
+  }
+  return found;
+}
+
 /**
  * Erases a person from the media and archive buckets of one app or of every app, and reports
  * exactly what it removed.
@@ -96,10 +114,22 @@ export async function eraseIdentity(options: {
   const apps = new Set<string>(options.appId ? [options.appId] : []);
 
   if (options.mediaBucket) {
-    const mediaApps = options.appId ? [options.appId] : await listFolders(s3, options.mediaBucket, '');
+    const mediaApps = options.appId
+      ? [options.appId]
+      : (await listFolders(s3, options.mediaBucket, '')).filter(
+          (folder) => `${folder}/` !== MEDIA_INDEX_PREFIX,
+        );
     for (const app of mediaApps) {
-      const keys = await listKeys(s3, options.mediaBucket, `${app}/${identityHash(person)}/`);
-      if (keys.length > 0) apps.add(app);
+      const files = await listKeys(s3, options.mediaBucket, `${app}/${identityHash(person)}/`);
+      if (files.length > 0) apps.add(app);
+      // Each of the person's events also has an entry in the event index (`media get`'s lookup).
+      const eventIds = new Set(files.map((key) => key.split('/')[2] ?? ''));
+      const indexKeys = await existingKeys(
+        s3,
+        options.mediaBucket,
+        [...eventIds].flatMap((id) => mediaIndexKey(id) ?? []),
+      );
+      const keys = [...files, ...indexKeys];
       for (let i = 0; i < keys.length; i += 1000) {
         const part = keys.slice(i, i + 1000);
         if (!options.dryRun) {

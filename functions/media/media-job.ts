@@ -154,3 +154,46 @@ export const OUTCOME_OBJECT_NAME = '.outcome.json';
 export function mediaOutcomeKey(job: MediaJob): string {
   return `${mediaEventPrefix(job)}${OUTCOME_OBJECT_NAME}`;
 }
+
+/**
+ * Where the event index lives: one small object per copy job, `by-event/<eventId>.json`, so a
+ * file is found from the message event's id alone (`sinch-bridge media get <eventId>`) with one
+ * GET instead of a scan: the object key also holds the app and the identity's hash, which an
+ * event id does not tell. Lower-case, so it never collides with an app id (Sinch app ids are
+ * upper-case ULIDs); `erase` deletes a person's entries with their files.
+ */
+export const MEDIA_INDEX_PREFIX = 'by-event/';
+
+/** One index entry: where the job's objects are. */
+export const MediaIndexEntrySchema = z.object({
+  eventId: nonEmpty(),
+  appId: nonEmpty(),
+  /** `<appId>/<hex sha256 of "channel:identity">/<eventId>/`: the file and `.outcome.json` are under it. */
+  prefix: nonEmpty(),
+  /** The file's key (present once stored; the outcome record says whether it was). */
+  key: nonEmpty(),
+});
+export type MediaIndexEntry = z.infer<typeof MediaIndexEntrySchema>;
+
+/** Event ids are base64url (`stableId`) or ULIDs; anything else is not looked up. */
+const EVENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The key of an event's index entry, or `undefined` for a string that cannot be an event id.
+ *
+ * @example
+ * mediaIndexKey('r3Ie...'); // 'by-event/r3Ie....json'
+ */
+export function mediaIndexKey(eventId: string): string | undefined {
+  return EVENT_ID_PATTERN.test(eventId) ? `${MEDIA_INDEX_PREFIX}${eventId}.json` : undefined;
+}
+
+/**
+ * The index entry of a job.
+ *
+ * @example
+ * const entry = mediaIndexEntry(job); // { eventId, appId, prefix, key }
+ */
+export function mediaIndexEntry(job: MediaJob): MediaIndexEntry {
+  return { eventId: job.eventId, appId: job.appId, prefix: mediaEventPrefix(job), key: mediaObjectKey(job) };
+}

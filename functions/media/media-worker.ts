@@ -3,8 +3,9 @@
  *
  * Exactly one outcome per message event:
  * 1. `.outcome.json` beside the media says the job already published: nothing more to do.
- * 2. The media object already exists (an earlier try stored it but did not publish): it is
- *    measured again from S3, not fetched again.
+ * 2. The event's index entry (`by-event/<eventId>.json`) is written; then, when the media object
+ *    already exists (an earlier try stored it but did not publish), it is measured again from
+ *    S3, not fetched again.
  * 3. Otherwise the source is copied ({@link copyMedia}). A refused or failed source gives
  *    `media.failed` at once; a source that stays unavailable, or S3 failing, is retried on later
  *    receives with backoff and gives `media.failed` on receive `maxAttempts`.
@@ -24,7 +25,7 @@ import {
 import { toSqsMessageBody, toSqsSafeAttributeValue } from '../events/sqs-message-body';
 import { retryVisibilitySeconds } from '../send/backoff';
 import { copyMedia, findStoredMedia, isNotFound, MediaStorageError, type StoredMedia } from './media-copy';
-import { type MediaJob, mediaObjectKey, mediaOutcomeKey } from './media-job';
+import { type MediaJob, mediaIndexEntry, mediaIndexKey, mediaObjectKey, mediaOutcomeKey } from './media-job';
 import { isMediaFetchError, type Resolver } from './safe-fetch';
 
 export interface MediaWorkerOptions {
@@ -140,6 +141,29 @@ export function createMediaWorker(options: MediaWorkerOptions) {
       .catch(() => {});
   }
 
+  /**
+   * Writes the job's entry in the event index (`by-event/<eventId>.json`) before anything else is
+   * stored, so every file, and every outcome record, is found from the event id alone. Rewritten
+   * on a retried receive (same bytes); a failure is S3 failing, retried like the copy.
+   */
+  async function writeIndex(job: MediaJob): Promise<void> {
+    // Event ids are the bridge's own (base64url); a job with another id is copied, just not indexed.
+    const indexKey = mediaIndexKey(job.eventId);
+    if (!indexKey) return;
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: indexKey,
+          Body: JSON.stringify(mediaIndexEntry(job)),
+          ContentType: 'application/json',
+        }),
+      );
+    } catch (error) {
+      throw new MediaStorageError(`cannot write the event index: ${(error as Error).name}`, { cause: error });
+    }
+  }
+
   /** Copies, or finds the earlier copy; `failed` data when the source will not give the file. */
   async function obtain(
     job: MediaJob,
@@ -151,6 +175,7 @@ export function createMediaWorker(options: MediaWorkerOptions) {
   > {
     const key = mediaObjectKey(job);
     try {
+      await writeIndex(job);
       const earlier = await findStoredMedia(s3, bucket, key);
       if (earlier) return { stored: earlier, reused: true };
       const stored = await copyMedia({

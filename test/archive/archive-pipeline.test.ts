@@ -240,6 +240,9 @@ describe('archive: router events -> Firehose -> S3, read back, replayed, erased'
     await put(`${APP}/${identityHash(person)}/${events[0]!.event.id}/photo.jpg`);
     await put(`${APP}/${identityHash(person)}/${events[0]!.event.id}/.outcome.json`);
     await put(`${APP}/${identityHash({ channel: 'WHATSAPP', identity: '46700000078' })}/e/other.jpg`);
+    // The media event index: the person's entry goes with their files, the other's stays.
+    await put(`by-event/${events[0]!.event.id}.json`);
+    await put('by-event/e.json');
     const before = (
       await readArchiveWindow(s3Client, 'archive', { since: new Date(0), until: new Date(Date.now() + 1000) })
     ).entries.length;
@@ -251,7 +254,8 @@ describe('archive: router events -> Firehose -> S3, read back, replayed, erased'
       person,
     });
 
-    expect(report.media.objectsDeleted).toBe(2);
+    expect(report.media.objectsDeleted).toBe(3);
+    expect(report.media.keys).toContain(`by-event/${events[0]!.event.id}.json`);
     expect(report.archive.eventsRemoved).toBe(2);
     expect(report.archive.eventIds.sort()).toEqual([events[0]!.event.id, events[2]!.event.id].sort());
     expect(report.apps).toEqual([APP]);
@@ -262,8 +266,14 @@ describe('archive: router events -> Firehose -> S3, read back, replayed, erased'
     expect(after.entries.length).toBe(before - 2);
     expect(after.entries.some((e) => e.record.subject === 'WHATSAPP:46700000077')).toBe(false);
     expect(after.entries.some((e) => e.record.subject === 'WHATSAPP:46700000078')).toBe(true);
-    expect(s3.objects('media').map(([k]) => k)).toEqual([
+    expect(
+      s3
+        .objects('media')
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual([
       `${APP}/${identityHash({ channel: 'WHATSAPP', identity: '46700000078' })}/e/other.jpg`,
+      'by-event/e.json',
     ]);
     const again = await eraseIdentity({
       s3: s3Client,

@@ -4,7 +4,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudEvent } from '../../functions/events/cloud-event';
 import { MediaFailedDataSchema, MediaStoredDataSchema } from '../../functions/events/media-events';
-import { type MediaJob, mediaJobOf, mediaObjectKey, mediaOutcomeKey } from '../../functions/media/media-job';
+import {
+  type MediaJob,
+  mediaEventPrefix,
+  mediaIndexKey,
+  mediaJobOf,
+  mediaObjectKey,
+  mediaOutcomeKey,
+} from '../../functions/media/media-job';
 import { createMediaWorker, type MediaWorkerOptions } from '../../functions/media/media-worker';
 import { normalizeCallback } from '../../functions/webhook/normalize-callback';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3-server';
@@ -121,6 +128,25 @@ describe('media worker, on loopback S3, SQS and a media source', () => {
     expect(message!.Attributes?.MessageGroupId).toBe(`${TEST_APP_ID}:WHATSAPP:${job.identity}`);
     expect(message!.Attributes?.MessageDeduplicationId).toBe(event.id);
     expect(message!.MessageAttributes?.type?.StringValue).toBe('sinch.bridge.media.stored');
+    // The event index finds the file from the message event's id alone.
+    expect(mediaIndexKey(job.eventId)).toBe(`by-event/${job.eventId}.json`);
+    expect(JSON.parse(stored(`by-event/${job.eventId}.json`)!.body.toString())).toEqual({
+      eventId: job.eventId,
+      appId: TEST_APP_ID,
+      prefix: mediaEventPrefix(job),
+      key,
+    });
+  });
+
+  it('indexes refused jobs too, so the outcome is found from the event id', async () => {
+    const job = jobFor('http://169.254.169.254/latest/meta-data/');
+    expect(await createMediaWorker(options).process(job, 1)).toMatchObject({ kind: 'failed' });
+    expect(stored(`by-event/${job.eventId}.json`)).toBeDefined();
+    expect(JSON.parse(stored(mediaOutcomeKey(job))!.body.toString())).toMatchObject({
+      type: 'sinch.bridge.media.failed',
+      data: { reason: 'address_not_allowed' },
+    });
+    expect(mediaIndexKey('../x')).toBeUndefined();
   });
 
   it('streams files larger than one part through a multipart upload', async () => {

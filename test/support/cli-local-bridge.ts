@@ -25,6 +25,7 @@ export async function startBridgeForCli(
       projectId: bridge.projectId,
       awsRegion: bridge.environment.AWS_REGION!,
       endpoints: bridge.endpoints,
+      buckets: bridge.buckets,
       queueUrls: bridge.queueUrls,
       secrets: bridge.secrets,
       eventFeedUrl: bridge.eventFeedUrl,
