@@ -16,7 +16,8 @@ interface FeedEntry {
  * Follows the feed from `after` (0 = from its start, `latest` = only new entries), handing each
  * entry to `onEvent` until it returns `false`, `signal` aborts, `idleSeconds` pass without an
  * entry, or the clock reaches `until` (epoch ms; a deadline that other entries do not push back,
- * which is what a wait for one particular event needs on a busy bridge).
+ * which is what a wait for one particular event needs on a busy bridge). Resolves to the position
+ * to follow on from (the `after` of a later call).
  *
  * @example
  * await followFeed({ url: state.eventFeedUrl, after: 0, onEvent: (e) => { console.log(e.event?.type); return true; } });
@@ -28,7 +29,7 @@ export async function followFeed(options: {
   idleSeconds?: number | undefined;
   until?: number | undefined;
   signal?: AbortSignal | undefined;
-}): Promise<void> {
+}): Promise<number> {
   let after = options.after === 'latest' ? await latestSeq(options.url) : options.after;
   let lastEventAt = Date.now();
   while (!options.signal?.aborted) {
@@ -36,7 +37,7 @@ export async function followFeed(options: {
       options.idleSeconds === undefined ? 20_000 : options.idleSeconds * 1000 - (Date.now() - lastEventAt),
       options.until === undefined ? 20_000 : options.until - Date.now(),
     );
-    if (idleLeft <= 0) return;
+    if (idleLeft <= 0) return after;
     let page: { events: FeedEntry[]; next: number };
     try {
       const res = await fetch(
@@ -45,7 +46,7 @@ export async function followFeed(options: {
       );
       page = (await res.json()) as typeof page;
     } catch (error) {
-      if (options.signal?.aborted) return;
+      if (options.signal?.aborted) return after;
       throw error;
     }
     for (const entry of page.events) {
@@ -62,13 +63,20 @@ export async function followFeed(options: {
         raw: entry.body,
         ...(event ? { event } : {}),
       });
-      if (!more) return;
+      if (!more) return entry.seq;
     }
     after = page.next;
   }
+  return after;
 }
 
-async function latestSeq(url: string): Promise<number> {
+/**
+ * The feed's current end: following from it reads only what comes later.
+ *
+ * @example
+ * const start = await latestSeq(state.eventFeedUrl);
+ */
+export async function latestSeq(url: string): Promise<number> {
   const res = await fetch(`${url}?queue=events&after=0&waitSeconds=0`);
   const page = (await res.json()) as { next: number };
   return page.next;

@@ -11,7 +11,7 @@ import { KNOWN_CHANNELS, parseQueueAddress } from '../functions/sinch/channels';
 import type { CliContext } from './cli-context';
 import { CliError, unknownValueError, usageError } from './cli-error';
 import { type CommandStatus, commandTableOf, FAILED_STATUSES, readCommandStatus } from './command-status';
-import { followFeed } from './event-feed';
+import { followFeed, latestSeq } from './event-feed';
 import { jsonText, readTextFile } from './input-files';
 import {
   commandFromFlags,
@@ -127,7 +127,7 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
 
   // Delivery reports are read from the local bridge's feed from this point on (nothing is received).
   const feedUrl = flags.wait === 'delivered' ? target.local?.eventFeedUrl : undefined;
-  const feedStart = feedUrl ? await feedPosition(feedUrl) : undefined;
+  const feedStart = feedUrl ? await latestSeq(feedUrl) : undefined;
   const queueUrl = queueUrlOf(target, 'outbound', flags.queueUrl);
   const out = await target.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, ...message }));
   // One deadline for the whole wait (outcome, then delivery), counted from the enqueue.
@@ -157,12 +157,6 @@ export async function sendCommand(context: CliContext, flags: SendCommandFlags):
 /** When `--wait` gives up (epoch ms): `--timeout` seconds (default 60) from now. */
 function waitDeadline(flags: SendCommandFlags): number {
   return Date.now() + (flags.timeout ?? 60) * 1000;
-}
-
-/** The feed's current end, so a wait reads only what comes after the send. */
-async function feedPosition(url: string): Promise<number> {
-  const res = await fetch(`${url}?queue=events&after=0&waitSeconds=0`);
-  return ((await res.json()) as { next: number }).next;
 }
 
 function describeStatus(status: CommandStatus): string {

@@ -51,11 +51,7 @@ function fullType(type: string): string {
 export async function tailCommand(context: CliContext, flags: TailFlags): Promise<void> {
   const { io } = context;
   const types = flags.type?.map(fullType);
-  if ((types || flags.app) && !flags.peek) {
-    throw usageError(
-      '--type and --app need --peek: tail consumes what it shows, so it cannot skip events without holding them back from other readers',
-    );
-  }
+  const filtered = Boolean(types || flags.app);
   if (flags.json && flags.showContent)
     throw usageError('--show-content has no effect with --json (which prints everything)');
   const target = await context.target();
@@ -64,13 +60,13 @@ export async function tailCommand(context: CliContext, flags: TailFlags): Promis
     for (const app of flags.app) if (!apps.includes(app)) throw unknownValueError('app', app, apps);
   }
   const queueUrl = queueUrlOf(target, 'events', flags.queueUrl);
-  if (!flags.json) {
-    io.stderr(
-      flags.peek
-        ? `peeking at ${queueUrl} (nothing is deleted)\n`
-        : `following ${queueUrl}: shown events are consumed (Ctrl-C to stop; --peek to only look)\n`,
-    );
-  }
+  // The local bridge's feed covers its own events queue only.
+  const feedUrl =
+    target.local?.eventFeedUrl && queueUrl === target.local.queueUrls.events
+      ? target.local.eventFeedUrl
+      : undefined;
+  const oneLook = (flags.peek || filtered) && !feedUrl;
+  io.stderr(`${describeTail(queueUrl, { peek: flags.peek ?? false, filtered, oneLook })}\n`);
   const filter = (tailed: TailedEvent): boolean => {
     const type = typeof tailed.event?.type === 'string' ? tailed.event.type : undefined;
     const data = tailed.event?.data as { appId?: unknown } | undefined;
@@ -83,10 +79,11 @@ export async function tailCommand(context: CliContext, flags: TailFlags): Promis
     queueUrl,
     mode: flags.peek ? 'peek' : 'consume',
     oneByOne: !io.stdoutIsTty,
-    ...(types || flags.app ? { filter } : {}),
-    ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
-    ...(flags.timeout !== undefined ? { idleSeconds: flags.timeout } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
+    ...(filtered ? { filter } : {}),
+    feedUrl,
+    limit: flags.limit,
+    idleSeconds: flags.timeout,
+    signal: io.signal,
     onEvent: (event) =>
       io.stdout(
         `${
@@ -96,12 +93,32 @@ export async function tailCommand(context: CliContext, flags: TailFlags): Promis
         }\n`,
       ),
   });
-  if (flags.peek && !flags.json)
-    io.stderr(`${seen} event(s) waiting${types || flags.app ? ' (matching)' : ''}\n`);
+  if (oneLook && !flags.json) {
+    io.stderr(`${seen} event(s)${filtered ? ' matching' : ''} ${flags.peek ? 'waiting' : 'consumed'}\n`);
+  }
   if (flags.limit !== undefined && seen < flags.limit && !io.signal?.aborted) {
     throw new CliError(
       'timeout',
-      `saw ${seen} of ${flags.limit} events${flags.peek ? '' : ` within ${flags.timeout ?? '?'} s`}`,
+      `saw ${seen} of ${flags.limit} events${oneLook ? ' in one look' : ` within ${flags.timeout ?? '?'} s`}`,
     );
   }
+}
+
+/** The stderr line that says what this tail will do to the queue. */
+function describeTail(queueUrl: string, how: { peek: boolean; filtered: boolean; oneLook: boolean }): string {
+  const skipped = how.filtered ? '; events the filters skip are left on the queue' : '';
+  if (how.oneLook) {
+    // Only the local bridge has a read-only feed: on SQS itself every look costs receives.
+    const what = how.peek ? ' (nothing is deleted)' : ', matching events are shown and consumed';
+    return (
+      `${how.peek ? 'peeking at' : 'taking one look at'} ${queueUrl}: one look at what is waiting${what}${skipped}. ` +
+      'It does not follow: SQS has no read-only view, so each look receives every waiting event once ' +
+      "(then makes it visible again), and after the queue's maxReceiveCount receives (10) an event " +
+      'moves to the DLQ; run it again to look again'
+    );
+  }
+  if (how.peek) {
+    return `peeking at ${queueUrl}: what is waiting, then new events as they arrive (nothing is deleted; Ctrl-C to stop)`;
+  }
+  return `following ${queueUrl}: shown events are consumed${skipped} (Ctrl-C to stop; --peek to only look)`;
 }

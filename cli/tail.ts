@@ -6,6 +6,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { followFeed, latestSeq } from './event-feed';
 
 /** One message read from the events queue: the parsed CloudEvent, or the raw body when it is not JSON. */
 export interface TailedEvent {
@@ -25,22 +26,32 @@ export interface FollowOptions {
    * (stdout closed, EPIPE) stays on the queue.
    */
   onEvent: (event: TailedEvent) => unknown;
-  /** Peeking: only events for which this is true are shown. */
-  filter?: (event: TailedEvent) => boolean;
   /**
-   * `consume` (default): delete what was shown. `peek`: one look at what is waiting, deleting
-   * nothing (each message is received once, held while the look lasts, then made visible again).
+   * Only events for which this is true are shown (and, consuming, deleted). An event filtered
+   * out is never deleted: it is made visible again for the queue's other readers.
+   */
+  filter?: ((event: TailedEvent) => boolean) | undefined;
+  /**
+   * `consume` (default): delete what was shown. `peek`: delete nothing (each waiting message is
+   * received once per look, held while the look lasts, then made visible again).
    */
   mode?: 'consume' | 'peek';
   /** Peeking: shown events for which this is true are deleted (a tool taking its own test events). */
   take?: (event: TailedEvent) => boolean;
   /** Consuming into a pipe: one event at a time, each deleted after the next write succeeded. */
   oneByOne?: boolean;
+  /**
+   * The local bridge's read-only event feed of this queue (`/local/events`). Peeking or
+   * filtering, the first look is followed by new events from the feed: peeking shows them
+   * without receiving anything; filtering looks at the queue again only when a new event
+   * matches. Without it, peeking and filtering take one look and return.
+   */
+  feedUrl?: string | undefined;
   /** Stop after this many events. */
-  limit?: number;
+  limit?: number | undefined;
   /** Stop after this many seconds without a new event. */
-  idleSeconds?: number;
-  signal?: AbortSignal;
+  idleSeconds?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 function toTailed(m: Message): TailedEvent {
@@ -81,16 +92,119 @@ async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): P
 }
 
 /**
- * Follows a queue. Consuming (the default), it long-polls, shows each message, and deletes only
- * the messages it showed: an event filtered out, or not printed because stdout closed or Ctrl-C
- * came, is made visible again for the queue's other readers. Peeking, it takes one look (see
- * {@link FollowOptions.mode}) and deletes nothing. Returns how many events it showed.
+ * Follows a queue. Consuming without a filter (the default), it long-polls, shows each message,
+ * and deletes only the messages it showed: one not printed because stdout closed or Ctrl-C came
+ * is made visible again for the queue's other readers. Peeking or filtering, it takes looks
+ * ({@link lookAtQueue}) and follows the local bridge's feed between them when it has one
+ * ({@link FollowOptions.feedUrl}). Returns how many events it showed.
  *
  * @example
  * const seen = await followEvents({ sqs, queueUrl, onEvent: (e) => console.log(formatEvent(e)), limit: 1, idleSeconds: 10 });
  */
 export async function followEvents(options: FollowOptions): Promise<number> {
-  return options.mode === 'peek' ? peekEvents(options) : consumeEvents(options);
+  if (options.mode !== 'peek' && !options.filter) return consumeEvents(options);
+  const run: LookRun = { shown: 0, shownIds: new Set() };
+  // The feed position is taken before the look, so nothing sent meanwhile is missed.
+  const feedStart = options.feedUrl ? await latestSeq(options.feedUrl) : undefined;
+  await lookAtQueue(options, run);
+  if (!options.feedUrl || feedStart === undefined) return run.shown;
+  const limitReached = () => options.limit !== undefined && run.shown >= options.limit;
+  const idleMs = options.idleSeconds === undefined ? undefined : options.idleSeconds * 1000;
+  let lastShownAt = Date.now();
+  let after = feedStart;
+  while (!options.signal?.aborted && !limitReached()) {
+    // Idle means nothing shown: events the filter skips do not keep tail alive.
+    const until = idleMs === undefined ? undefined : lastShownAt + idleMs;
+    if (until !== undefined && Date.now() >= until) break;
+    after = await followFeed({
+      url: options.feedUrl,
+      after,
+      until,
+      signal: options.signal,
+      onEvent: async (tailed) => {
+        if (run.shownIds.has(tailed.messageId)) return true;
+        if (options.filter && !options.filter(tailed)) return true;
+        const before = run.shown;
+        if (options.mode === 'peek') {
+          await options.onEvent(tailed);
+          run.shownIds.add(tailed.messageId);
+          run.shown++;
+        } else {
+          // Consuming a match means receiving it: one look, which skips (and releases) the rest.
+          await lookAtQueue(options, run);
+        }
+        if (run.shown > before) lastShownAt = Date.now();
+        return !limitReached() && !options.signal?.aborted;
+      },
+    });
+  }
+  return run.shown;
+}
+
+/** What the looks of one run have shown (an event is never shown twice). */
+interface LookRun {
+  shown: number;
+  shownIds: Set<string>;
+}
+
+/** How long a look holds what it received: it is released as soon as the look ends. */
+const LOOK_HOLD_SECONDS = 30;
+
+/**
+ * One look at what is waiting: receives until a receive returns nothing new (each receive hides
+ * what it returned, so the next one returns the next messages), shows what matches, deletes
+ * what it showed when consuming (or what `take` picks when peeking), and releases everything
+ * else at the end. Each waiting message costs one receive per look, so looks are taken only when
+ * needed: the queue's redrive moves a message to the DLQ after its `maxReceiveCount` receives
+ * (10 on the events queue). On a FIFO queue an event behind a skipped one of its group cannot be
+ * reached while the skipped one is held: it stays for the queue's consumers.
+ */
+async function lookAtQueue(options: FollowOptions, run: LookRun): Promise<void> {
+  const held: Message[] = [];
+  const receivedIds = new Set<string>();
+  const limitReached = () => options.limit !== undefined && run.shown >= options.limit;
+  // Consuming into a pipe: the last shown message is deleted only after the next write.
+  let pending: Message | undefined;
+  const remove = async (m: Message) => {
+    await options.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle! }),
+    );
+    held.splice(held.indexOf(m), 1);
+  };
+  try {
+    while (!options.signal?.aborted && !limitReached()) {
+      const messages = await receive(options, 10, 0, LOOK_HOLD_SECONDS);
+      held.push(...messages);
+      const fresh = messages.filter((m) => !receivedIds.has(m.MessageId ?? ''));
+      if (fresh.length === 0) break;
+      for (const m of fresh) {
+        const id = m.MessageId ?? '';
+        receivedIds.add(id);
+        if (run.shownIds.has(id) || options.signal?.aborted || limitReached()) continue;
+        const tailed = toTailed(m);
+        if (options.filter && !options.filter(tailed)) continue;
+        await options.onEvent(tailed);
+        run.shownIds.add(id);
+        run.shown++;
+        if (options.mode !== 'peek') {
+          if (pending) await remove(pending);
+          pending = m;
+          if (!options.oneByOne) {
+            await remove(m);
+            pending = undefined;
+          }
+        } else if (options.take?.(tailed)) {
+          await remove(m);
+        }
+      }
+    }
+    // The look ended with stdout open: the last event was written.
+    if (pending && !options.signal?.aborted) await remove(pending);
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+  } finally {
+    await release(options.sqs, options.queueUrl, held);
+  }
 }
 
 async function receive(options: FollowOptions, max: number, waitSeconds: number, visibility?: number) {
@@ -190,41 +304,6 @@ async function consumeEvents(options: FollowOptions): Promise<number> {
   }
   await deletePending();
   return seen;
-}
-
-async function peekEvents(options: FollowOptions): Promise<number> {
-  const held: Message[] = [];
-  const seenIds = new Set<string>();
-  let shown = 0;
-  try {
-    // Each receive hides what it returned, so the next one returns the next messages; a receive
-    // that returns nothing new ends the look.
-    while (!options.signal?.aborted && (options.limit === undefined || shown < options.limit)) {
-      const messages = await receive(options, 10, 0, 30);
-      held.push(...messages);
-      const fresh = messages.filter((m) => !seenIds.has(m.MessageId ?? ''));
-      if (fresh.length === 0) break;
-      for (const m of fresh) {
-        seenIds.add(m.MessageId ?? '');
-        const tailed = toTailed(m);
-        if (options.filter && !options.filter(tailed)) continue;
-        if (options.limit !== undefined && shown >= options.limit) break;
-        await options.onEvent(tailed);
-        shown++;
-        if (options.take?.(tailed)) {
-          await options.sqs.send(
-            new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle! }),
-          );
-          held.splice(held.indexOf(m), 1);
-        }
-      }
-    }
-  } catch (error) {
-    if (!options.signal?.aborted) throw error;
-  } finally {
-    await release(options.sqs, options.queueUrl, held);
-  }
-  return shown;
 }
 
 /**

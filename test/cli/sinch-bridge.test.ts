@@ -125,7 +125,7 @@ describe('npm start, then the CLI in another terminal', () => {
       EVENTS_QUEUE_URL: 'http://127.0.0.1:9/1/q.fifo',
     };
     const [local, forced, conflicting] = await Promise.all([
-      cli(['tail', '--peek'], aws),
+      cli(['tail', '--peek', '--timeout', '1'], aws),
       cli(['--aws', 'tail', '--peek'], aws),
       cli(['--local', '--aws', 'tail'], aws),
     ]);

@@ -72,15 +72,43 @@ describe('sinch-bridge tail (the real CLI process)', () => {
     expect(left).toHaveLength(0);
   });
 
-  it('refuses unknown types (with a suggestion) and filters without --peek (exit 2)', async () => {
-    const [unknown, noPeek] = await Promise.all([
-      sinchBridge(['tail', '--peek', '--type', 'outbound.faild'], queues.awsEnv),
-      sinchBridge(['tail', '--type', 'outbound.failed'], queues.awsEnv),
-    ]);
+  it('refuses unknown types with a suggestion (exit 2)', async () => {
+    const unknown = await sinchBridge(['tail', '--peek', '--type', 'outbound.faild'], queues.awsEnv);
     expect(unknown).toMatchObject({ code: 2 });
     expect(unknown.stderr).toContain('did you mean sinch.bridge.outbound.failed?');
-    expect(noPeek).toMatchObject({ code: 2 });
-    expect(noPeek.stderr).toContain('--type and --app need --peek');
+  });
+
+  it('AWS mode: --type without --peek consumes the matching events in one look and leaves the rest', async () => {
+    // Prepare
+    await put(
+      event(7),
+      event(8, 'sinch.bridge.outbound.failed'),
+      event(9),
+      event(10, 'sinch.bridge.outbound.failed'),
+    );
+    // Act: piped (one by one) and on a terminal-less run alike, nothing skipped may be deleted.
+    const failed = await sinchBridge(['tail', '--type', 'outbound.failed', '--json'], queues.awsEnv);
+    const peekAgain = await sinchBridge(['tail', '--peek', '--json', '--limit', '5'], queues.awsEnv);
+    const left = await drainQueue(queues.client, queues.urls.events);
+    // Assess
+    expect(failed.code).toBe(0);
+    expect(
+      failed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id)
+        .sort(),
+    ).toEqual(['event-10', 'event-8']);
+    expect(failed.stderr).toContain('taking one look at');
+    expect(failed.stderr).toContain('events the filters skip are left on the queue');
+    expect(failed.stderr).toContain('It does not follow');
+    expect(peekAgain).toMatchObject({
+      code: 3,
+      stderr: expect.stringContaining('saw 2 of 5 events in one look'),
+    });
+    expect(left.map((m) => JSON.parse(m.Body!).id).sort()).toEqual(['event-7', 'event-9']);
+    // One receive per look each: tail's and the peek's, then the drain's.
+    expect(left.map((m) => Number(m.Attributes?.ApproximateReceiveCount))).toEqual([3, 3]);
   });
 
   it('never deletes an event it could not print: stdout closed after the first read (tail | head -1)', async () => {

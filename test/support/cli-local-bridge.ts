@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalBridge, type LocalBridgeOptions, startLocalBridge } from '../../local/bridge';
 import { writeLocalBridgeState } from '../../local/state';
 import { cleanEnv } from './cli-process';
@@ -36,4 +37,19 @@ export async function startBridgeForCli(
     join(dir, 'local.json'),
   );
   return { bridge, env: cleanEnv({ SINCH_BRIDGE_DIR: dir }) };
+}
+
+/**
+ * An SQS client on a local bridge's queues (the bridge's loopback SQS, local credentials).
+ *
+ * @example
+ * const sqs = sqsClientOf(bridge);
+ * await drainQueue(sqs, bridge.queueUrls.events);
+ */
+export function sqsClientOf(bridge: LocalBridge): SQSClient {
+  return new SQSClient({
+    endpoint: bridge.endpoints.sqs,
+    region: bridge.environment.AWS_REGION!,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
