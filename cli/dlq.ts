@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { receiveAndHold, releaseMessages } from '../local/queue-look';
 
 /**
  * Why a message is in the DLQ, from the message attributes the send function sets when it moves a
@@ -66,50 +60,6 @@ export function failureOf(m: Message): DeadLetterFailure {
   };
 }
 
-/** Receives up to `max` messages (hidden for `holdSeconds` while we look at them). */
-async function receiveAll(
-  sqs: SQSClient,
-  queueUrl: string,
-  max: number,
-  holdSeconds: number,
-): Promise<Message[]> {
-  const all: Message[] = [];
-  while (all.length < max) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, max - all.length),
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: holdSeconds,
-        MessageAttributeNames: ['All'],
-        // MessageGroupId and receive counts: local-aws-sqs answers only the older AttributeNames.
-        AttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) break;
-    all.push(...messages);
-  }
-  return all;
-}
-
-/** Makes received messages visible again at once. */
-async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 10) {
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.slice(i, i + 10).map((m, j) => ({
-          Id: String(i + j),
-          ReceiptHandle: m.ReceiptHandle!,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
-  }
-}
-
 /**
  * Lists what a dead-letter queue holds and leaves it there (each message is received, then made
  * visible again; a FIFO group shows at most the messages one receive returns for it).
@@ -122,7 +72,10 @@ export async function inspectDeadLetters(input: {
   queueUrl: string;
   max?: number;
 }): Promise<DeadLetter[]> {
-  const messages = await receiveAll(input.sqs, input.queueUrl, input.max ?? 100, 30);
+  const messages = await receiveAndHold(input.sqs, input.queueUrl, {
+    max: input.max ?? 100,
+    holdSeconds: 30,
+  });
   try {
     return messages.map((m) => ({
       messageId: m.MessageId ?? '',
@@ -137,7 +90,7 @@ export async function inspectDeadLetters(input: {
       body: m.Body ?? '',
     }));
   } finally {
-    await release(input.sqs, input.queueUrl, messages);
+    await releaseMessages(input.sqs, input.queueUrl, messages);
   }
 }
 
@@ -183,7 +136,10 @@ export async function redriveDeadLetters(input: {
   max?: number;
   onMoved?: (messageId: string) => void;
 }): Promise<RedriveResult> {
-  const messages = await receiveAll(input.sqs, input.dlqUrl, input.max ?? Number.POSITIVE_INFINITY, 60);
+  const messages = await receiveAndHold(input.sqs, input.dlqUrl, {
+    max: input.max ?? Number.POSITIVE_INFINITY,
+    holdSeconds: 60,
+  });
   const result: RedriveResult = { moved: 0, failed: [] };
   const fifo = input.sourceUrl.endsWith('.fifo');
   const unmoved: Message[] = [];
@@ -214,6 +170,6 @@ export async function redriveDeadLetters(input: {
       result.failed.push({ messageId: m.MessageId ?? '', error: (error as Error).message });
     }
   }
-  await release(input.sqs, input.dlqUrl, unmoved).catch(() => {});
+  await releaseMessages(input.sqs, input.dlqUrl, unmoved).catch(() => {});
   return result;
 }

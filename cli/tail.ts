@@ -1,11 +1,10 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
   type Message,
-  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { receiveForLook, releaseMessages } from '../local/queue-look';
 import { followFeed, latestSeq } from './event-feed';
 
 /** One message read from the events queue: the parsed CloudEvent, or the raw body when it is not JSON. */
@@ -73,22 +72,6 @@ function toTailed(m: Message): TailedEvent {
     raw,
     ...(event ? { event } : {}),
   };
-}
-
-/** Makes received messages visible again at once (SQS batches at most 10 entries). */
-async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 10) {
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.slice(i, i + 10).map((m, j) => ({
-          Id: String(i + j),
-          ReceiptHandle: m.ReceiptHandle!,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
-  }
 }
 
 /**
@@ -203,25 +186,17 @@ async function lookAtQueue(options: FollowOptions, run: LookRun): Promise<void> 
   } catch (error) {
     if (!options.signal?.aborted) throw error;
   } finally {
-    await release(options.sqs, options.queueUrl, held);
+    await releaseMessages(options.sqs, options.queueUrl, held);
   }
 }
 
-async function receive(options: FollowOptions, max: number, waitSeconds: number, visibility?: number) {
-  const out = await options.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
-      WaitTimeSeconds: waitSeconds,
-      ...(visibility !== undefined ? { VisibilityTimeout: visibility } : {}),
-      MessageAttributeNames: ['All'],
-      // MessageGroupId and receive counts: local-aws-sqs answers only the older AttributeNames.
-      AttributeNames: ['All'],
-      MessageSystemAttributeNames: ['All'],
-    }),
-    options.signal ? { abortSignal: options.signal } : {},
-  );
-  return out.Messages ?? [];
+function receive(options: FollowOptions, max: number, waitSeconds: number, holdSeconds?: number) {
+  return receiveForLook(options.sqs, options.queueUrl, {
+    max,
+    waitSeconds,
+    holdSeconds,
+    signal: options.signal,
+  });
 }
 
 async function consumeEvents(options: FollowOptions): Promise<number> {
@@ -297,10 +272,10 @@ async function consumeEvents(options: FollowOptions): Promise<number> {
       // The write that failed says the reader is gone: the event before it may not have been read.
       if (pending) kept.push(pending);
       pending = undefined;
-      await release(options.sqs, options.queueUrl, kept);
+      await releaseMessages(options.sqs, options.queueUrl, kept);
       throw failure;
     }
-    await release(options.sqs, options.queueUrl, kept);
+    await releaseMessages(options.sqs, options.queueUrl, kept);
   }
   await deletePending();
   return seen;

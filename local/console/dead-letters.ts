@@ -1,11 +1,5 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { receiveAndHold, releaseMessages } from '../queue-look';
 
 /** A message in a dead-letter queue, as the console lists it. */
 export interface DeadLetter {
@@ -16,46 +10,6 @@ export interface DeadLetter {
   body: string;
   /** String message attributes (the send function's failure details, when it put them there). */
   attributes: Record<string, string>;
-}
-
-/**
- * Receives what a queue holds (hidden for `holdSeconds` while looked at), up to `max`. The same
- * receive-then-release walk as the CLI's `dlq inspect` (cli/ sits above local/, so it cannot be
- * shared from there): a dead-letter queue has no redrive of its own, so a receive costs nothing.
- */
-async function receiveAll(sqs: SQSClient, queueUrl: string, max: number, holdSeconds: number) {
-  const all: Message[] = [];
-  while (all.length < max) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, max - all.length),
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: holdSeconds,
-        MessageAttributeNames: ['All'],
-        AttributeNames: ['All'],
-      }),
-    );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) break;
-    all.push(...messages);
-  }
-  return all;
-}
-
-async function release(sqs: SQSClient, queueUrl: string, messages: Message[]) {
-  for (let i = 0; i < messages.length; i += 10) {
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.slice(i, i + 10).map((m, j) => ({
-          Id: String(i + j),
-          ReceiptHandle: m.ReceiptHandle!,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
-  }
 }
 
 const toDeadLetter = (m: Message): DeadLetter => ({
@@ -82,11 +36,11 @@ const toDeadLetter = (m: Message): DeadLetter => ({
  * const letters = await listDeadLetters(sqs, bridge.queueUrls.outboundDlq);
  */
 export async function listDeadLetters(sqs: SQSClient, queueUrl: string, max = 100): Promise<DeadLetter[]> {
-  const messages = await receiveAll(sqs, queueUrl, max, 30);
+  const messages = await receiveAndHold(sqs, queueUrl, { max, holdSeconds: 30 });
   try {
     return messages.map(toDeadLetter);
   } finally {
-    await release(sqs, queueUrl, messages);
+    await releaseMessages(sqs, queueUrl, messages);
   }
 }
 
@@ -104,7 +58,7 @@ export async function redriveDeadLetters(
   sqs: SQSClient,
   input: { dlqUrl: string; sourceUrl: string; messageId?: string },
 ): Promise<{ moved: string[] }> {
-  const messages = await receiveAll(sqs, input.dlqUrl, 1000, 60);
+  const messages = await receiveAndHold(sqs, input.dlqUrl, { max: 1000, holdSeconds: 60 });
   const chosen = messages.filter((m) => !input.messageId || m.MessageId === input.messageId);
   const moved: string[] = [];
   try {
@@ -126,7 +80,7 @@ export async function redriveDeadLetters(
       moved.push(m.MessageId ?? '');
     }
   } finally {
-    await release(
+    await releaseMessages(
       sqs,
       input.dlqUrl,
       messages.filter((m) => !moved.includes(m.MessageId ?? '')),
