@@ -75,6 +75,14 @@ complete -F _sinch_bridge sinch-bridge
 }
 
 /**
+ * zsh runs the bash script through bashcompinit, whose `complete` needs compinit's `compdef`:
+ * load compinit when the user's .zshrc has not (sourcing the script would fail otherwise).
+ */
+const ZSH_PREAMBLE = `(( $+functions[compdef] )) || { autoload -U compinit && compinit; }
+autoload -U +X bashcompinit && bashcompinit
+`;
+
+/**
  * `completion bash|zsh`: print a shell completion script.
  *
  * @example
@@ -87,8 +95,6 @@ export const registerCompletionCommand: CommandGroup = (program: Command, contex
     .addOption(new Option('--shell <shell>', 'bash or zsh').choices(['bash', 'zsh']).default('bash'))
     .action(async (flags: { shell: 'bash' | 'zsh' }) => {
       const script = bashCompletion(program);
-      await context.io.stdout(
-        flags.shell === 'zsh' ? `autoload -U +X bashcompinit && bashcompinit\n${script}` : script,
-      );
+      await context.io.stdout(flags.shell === 'zsh' ? `${ZSH_PREAMBLE}${script}` : script);
     });
 };
