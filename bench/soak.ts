@@ -1,6 +1,7 @@
 /**
  * `npm run soak`: the fault-injection and abuse suites of `npm test` at ten times their size
- * (2,000 inbound callbacks, 2,000 outbound commands, 5,000 abuse requests, 2,000 archived callbacks), each in a fresh child
+ * (2,000 inbound callbacks, 2,000 outbound commands, 5,000 abuse requests, 2,000 archived callbacks,
+ * 2,000 callbacks of which 500 carry media), each in a fresh child
  * process, printed as a table of counts. Exits 1 when any suite saw a violation.
  *
  *   npm run soak
@@ -11,6 +12,7 @@ import { Command } from 'commander';
 import type { AbuseReport } from '../test/faults/scenarios/abuse';
 import type { ArchiveReport } from '../test/faults/scenarios/archive';
 import type { InboundReport } from '../test/faults/scenarios/inbound';
+import type { MediaReport } from '../test/faults/scenarios/media';
 import type { OutboundReport } from '../test/faults/scenarios/outbound';
 import { runInChildProcess } from './child-process';
 
@@ -19,6 +21,7 @@ const SUITES = {
   outbound: { module: 'test/faults/scenarios/outbound.ts', run: 'runOutboundScenario', size: 2000 },
   abuse: { module: 'test/faults/scenarios/abuse.ts', run: 'runAbuseScenario', size: 5000 },
   archive: { module: 'test/faults/scenarios/archive.ts', run: 'runArchiveScenario', size: 2000 },
+  media: { module: 'test/faults/scenarios/media.ts', run: 'runMediaScenario', size: 2000 },
 } as const;
 type SuiteName = keyof typeof SUITES;
 
@@ -33,7 +36,7 @@ const opts = program.opts<{ only?: string; scale: string; seed?: string; json?: 
 const names = (opts.only ? opts.only.split(',').map((s) => s.trim()) : Object.keys(SUITES)) as SuiteName[];
 for (const name of names) if (!(name in SUITES)) program.error(`unknown suite "${name}"`);
 
-type Report = (InboundReport | OutboundReport | AbuseReport | ArchiveReport) & {
+type Report = (InboundReport | OutboundReport | AbuseReport | ArchiveReport | MediaReport) & {
   peakRssMB: number;
   seconds: number;
 };
