@@ -22,6 +22,11 @@ export interface MediaReport {
   consumed: number;
   stored: number;
   failed: Record<string, number>;
+  /**
+   * Jobs that gave up as `storage_failed` because S3 failed on every receive (an outcome the design
+   * allows; counted only when at least `maxAttempts` faults hit that job's objects).
+   */
+  storageGaveUp: number;
   /** Media outcome events delivered more than once (same event id). */
   duplicateOutcomes: number;
   /** Faults injected, by where. */
@@ -41,6 +46,7 @@ const CONVERSATIONS_AT_ONCE = 8;
 const MEDIA_EVERY = 4;
 const MAX_BYTES = 256 * 1024;
 const TIMEOUT_MS = 8_000;
+const MAX_ATTEMPTS = 3;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -162,16 +168,17 @@ export async function runMediaScenario(options: {
     media: {
       maxBytes: MAX_BYTES,
       timeoutMs: TIMEOUT_MS,
-      maxAttempts: 3,
+      maxAttempts: MAX_ATTEMPTS,
       retryBaseSeconds: 0,
       retryMaxSeconds: 1,
       concurrency: 4,
     },
   });
   // SQS faults on the media paths only (the other paths have their own suites): the router's job
-  // batches to the media queue and the media function's publishes of media events. The functions'
-  // clients send to the host of the queue URL, so those two URLs are pointed at the proxy before the
-  // first invocation (the handlers read their environment then).
+  // batches to the media queue and the media function's publishes of media events. The functions
+  // read their environment on their first invocation, so pointing their SQS endpoint and queue URLs
+  // at the proxy now puts every function call through it (the SDK sends to the queue URL's host);
+  // the proxy passes everything else through. The event source mappings keep the direct endpoint.
   const proxy = await startSqsFaultProxy({
     target: bridge.endpoints.sqs,
     operations: ['SendMessage', 'SendMessageBatch'],
@@ -182,9 +189,12 @@ export async function runMediaScenario(options: {
       return text.includes('-media.fifo') || text.includes('sinch.bridge.media.');
     },
   });
-  process.env.MEDIA_QUEUE_URL = bridge.queueUrls.media!.replace(bridge.endpoints.sqs, proxy.endpoint);
-  process.env.ROUTER_QUEUE_URL = bridge.queueUrls.router.replace(bridge.endpoints.sqs, proxy.endpoint);
+  for (const name of ['EVENTS_QUEUE_URL', 'ROUTER_QUEUE_URL', 'MEDIA_QUEUE_URL', 'OUTBOUND_DLQ_URL']) {
+    process.env[name] = process.env[name]!.replace(bridge.endpoints.sqs, proxy.endpoint);
+  }
+  process.env.AWS_ENDPOINT_URL_SQS = proxy.endpoint;
 
+  const s3FaultsByEvent = new Map<string, number>();
   const counts = {
     injectedMediaS3Errors: 0,
     injectedArchiveS3Errors: 0,
@@ -213,6 +223,12 @@ export async function runMediaScenario(options: {
     }
     if (request.bucket !== bridge.buckets.media || random() >= rate) return undefined;
     counts.injectedMediaS3Errors++;
+    // Which job it hit: `by-event/<eventId>.json` or `<appId>/<hash>/<eventId>/<name>`.
+    const key = request.key ?? '';
+    const eventId = key.startsWith('by-event/')
+      ? key.slice('by-event/'.length, -'.json'.length)
+      : key.split('/')[2];
+    if (eventId) s3FaultsByEvent.set(eventId, (s3FaultsByEvent.get(eventId) ?? 0) + 1);
     return random() < 0.5
       ? { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }
       : { status: 500, code: 'InternalError', message: 'We encountered an internal error.' };
@@ -316,6 +332,7 @@ export async function runMediaScenario(options: {
 
     // Per group: each media message has exactly one outcome, after it, and the right one.
     let stored = 0;
+    let storageGaveUp = 0;
     const failed: Record<string, number> = {};
     let messagesSeen = 0;
     for (const [group, events] of byGroup) {
@@ -348,9 +365,12 @@ export async function runMediaScenario(options: {
         } else {
           const reason = String(e.data.reason);
           failed[reason] = (failed[reason] ?? 0) + 1;
-          if (want?.reason !== reason)
+          const s3Faults = s3FaultsByEvent.get(e.data.eventId!) ?? 0;
+          if (want?.reason !== reason && reason === 'storage_failed' && s3Faults >= MAX_ATTEMPTS)
+            storageGaveUp++;
+          else if (want?.reason !== reason)
             violations.push(
-              `${group}: ${message.messageId} (${want?.kind}) failed ${reason}, expected ${JSON.stringify(want)}`,
+              `${group}: ${message.messageId} (${want?.kind}) failed ${reason} (${e.data.detail}; ${s3Faults} S3 faults on its objects), expected ${JSON.stringify(want)}`,
             );
         }
       });
@@ -393,6 +413,7 @@ export async function runMediaScenario(options: {
       consumed,
       stored,
       failed,
+      storageGaveUp,
       duplicateOutcomes,
       injectedSqsFaults: proxy.counts.before + proxy.counts.after,
       ...counts,
