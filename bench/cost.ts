@@ -212,7 +212,9 @@ export function costPerMillion(inputs: CostInputs): {
     sqs(
       'SQS FIFO, outcome events',
       1.3 * M,
-      'router queue 1 M + events SendMessageBatch 0.1 M + your receive/delete by 10',
+      // At most one SendMessageBatch per command: the outcomes of groups that finish in the same
+      // turn share one, but in AWS a batch of one group finishes one command at a time.
+      'router queue SendMessageBatch at most 1 M + events SendMessageBatch 0.1 M + your receive/delete by 10',
     ),
     archive,
     logs,
