@@ -1,3 +1,4 @@
+import { type CostTable, costPerMillion, formatCostTables } from './cost';
 import type { ColdStartResult } from './scenarios/cold-start';
 import type { SendBenchResult } from './scenarios/send';
 import type { WebhookBenchResult } from './scenarios/webhook';
@@ -9,6 +10,8 @@ export interface BenchReport {
   coldStart?: (ColdStartResult & { peakRssMB: number }) | { error: string };
   send?: (SendBenchResult & { peakRssMB: number }) | { error: string };
   targets: TargetCheck[];
+  /** Dollars per million callbacks and sends from this run's CPU figures (needs webhook and send). */
+  costs?: CostTables;
   environment: { node: string; platform: string; cpus: number; loadAverage: number[]; date: string };
 }
 
@@ -18,6 +21,26 @@ export interface TargetCheck {
   goal: string;
   value: string;
   met: boolean | undefined;
+}
+
+export type CostTables = { inbound: CostTable; inboundBare: CostTable; outbound: CostTable };
+
+/**
+ * The cost tables of `bench/cost.ts` fed with what this run measured: CPU per callback (the
+ * bridge's and the bare pipeline's) and per send. Undefined unless both scenarios ran.
+ *
+ * @example
+ * const costs = costsOf(report); // costs?.inbound.totalUsd: dollars per million callbacks
+ */
+export function costsOf(report: Omit<BenchReport, 'targets' | 'costs'>): CostTables | undefined {
+  const webhook = ok(report.webhook);
+  const send = ok(report.send);
+  if (!webhook || !send) return undefined;
+  return costPerMillion({
+    webhookCpuMs: webhook.cpuMsPerEvent,
+    minimalCpuMs: webhook.minimalCpuMsPerEvent,
+    sendCpuMs: send.cpuMsPerSend,
+  });
 }
 
 function ok<T extends object>(r: T | { error: string } | undefined): T | undefined {
@@ -149,6 +172,8 @@ export function formatReport(report: BenchReport): string {
       ]),
     ]),
   );
+  if (report.costs)
+    out.push('', '### Cost per million (from the CPU measured above)', '', formatCostTables(report.costs));
   const e = report.environment;
   out.push(
     '',

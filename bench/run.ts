@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
 import { runInChildProcess } from './child-process';
-import { type BenchReport, checkTargets, formatReport } from './report';
+import { type BenchReport, checkTargets, costsOf, formatReport } from './report';
 
 const SCENARIOS = {
   coldStart: {
@@ -75,7 +75,8 @@ for (const name of names) {
     Object.assign(results, { [name]: { error: error instanceof Error ? error.message : String(error) } });
   }
 }
-const report: BenchReport = { ...results, targets: checkTargets(results) };
+const costs = costsOf(results);
+const report: BenchReport = { ...results, targets: checkTargets(results), ...(costs ? { costs } : {}) };
 if (opts.out) writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
 if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else process.stdout.write(`${formatReport(report)}\n`);

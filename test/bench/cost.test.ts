@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { billedMs, costPerMillion, FULL_VCPU_MEMORY_MB, PRICES, WAIT_ASSUMPTIONS_MS } from '../../bench/cost';
+import { checkTargets, costsOf, formatReport } from '../../bench/report';
+import type { SendBenchResult } from '../../bench/scenarios/send';
+import type { WebhookBenchResult } from '../../bench/scenarios/webhook';
 
 describe('costPerMillion', () => {
   it('bills a CPU millisecond measured here as 1769/memory milliseconds in Lambda, plus the waits', () => {
@@ -45,5 +48,32 @@ describe('costPerMillion', () => {
       gbSeconds * PRICES.lambdaPerGbSecond + PRICES.lambdaPerMillionRequests,
       2,
     );
+  });
+});
+
+describe('the bench report', () => {
+  const environment = {
+    node: 'v24',
+    platform: 'linux-x64',
+    cpus: 2,
+    loadAverage: [0, 0, 0],
+    date: '2026-12-01',
+  };
+  const webhook = { cpuMsPerEvent: 1.3, minimalCpuMsPerEvent: 1.0 } as WebhookBenchResult;
+  const send = { cpuMsPerSend: 2.5 } as SendBenchResult;
+
+  it('prints the cost tables from the CPU it measured, and only when webhook and send both ran', () => {
+    // Prepare
+    const both = { environment, webhook: { ...webhook, peakRssMB: 1 }, send: { ...send, peakRssMB: 1 } };
+    const costs = costsOf(both);
+
+    // Act
+    const printed = formatReport({ ...both, targets: checkTargets(both), ...(costs ? { costs } : {}) });
+
+    // Assess
+    expect(costsOf({ environment, webhook: { ...webhook, peakRssMB: 1 } })).toBeUndefined();
+    expect(costs).toEqual(costPerMillion({ webhookCpuMs: 1.3, minimalCpuMs: 1.0, sendCpuMs: 2.5 }));
+    expect(printed).toContain('Cost per million');
+    expect(printed).toContain(`| **total** | | **${costs!.outbound.totalUsd.toFixed(2)}** |`);
   });
 });
