@@ -54,7 +54,7 @@ export function packBatches<T>(items: readonly T[], bytesOf: (item: T) => number
   return calls;
 }
 
-/** An entry SQS refused inside an otherwise answered `SendMessageBatch`. */
+/** An entry SQS refused (or did not confirm) inside an otherwise answered `SendMessageBatch`. */
 export class BatchEntryError extends Error {
   override readonly name = 'BatchEntryError';
   readonly code: string;
@@ -106,19 +106,18 @@ export function createBatchingPublisher(options: { sqs: SQSClient; queueUrl: str
         .then(
           (answer) => {
             const failed = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
+            const taken = new Set((answer.Successful ?? []).map((s) => s.Id));
             calls.forEach((call, i) => {
               const refusal = failed.get(String(i));
-              if (refusal) {
+              if (taken.has(String(i))) call.resolve();
+              else
                 call.reject(
                   new BatchEntryError(
-                    refusal.Code ?? 'Failed',
-                    refusal.Message ?? 'refused by SQS',
-                    refusal.SenderFault ?? false,
+                    refusal?.Code ?? 'NoAnswer',
+                    refusal?.Message ?? 'SQS listed this entry neither as successful nor as failed',
+                    refusal?.SenderFault ?? false,
                   ),
                 );
-              } else {
-                call.resolve();
-              }
             });
           },
           (error: unknown) => {
