@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSinchCallback } from '../../functions/sinch/signature';
+import { startLocalCloudFormation } from '../../local/aws/cloudformation-server';
 import type { LocalBridge } from '../../local/bridge';
 import { MEDIA_SAMPLES, MEDIA_SAMPLES_PATH, mediaSampleSha256 } from '../../local/media-samples';
 import { callbacks, sinchId } from '../support/callbacks';
@@ -182,5 +183,44 @@ describe('sinch-bridge media get (the real CLI process)', () => {
     expect(noBucket.stderr).toContain(
       'no media bucket: pass --media-bucket, set MEDIA_BUCKET, or use --stack',
     );
+  });
+
+  it('finds the bucket from the stack output MediaBucketName with --stack', async () => {
+    // Prepare: CloudFormation (the loopback stand-in) names the bucket; nothing else does.
+    const region = bridge.environment.AWS_REGION!;
+    const cfn = await startLocalCloudFormation({
+      region,
+      stacks: [
+        { name: 'SinchBridge-media', outputs: { MediaBucketName: bridge.buckets.media } },
+        { name: 'SinchBridge-nomedia', outputs: {} },
+      ],
+    });
+    const aws = cleanEnv({
+      SINCH_BRIDGE_DIR: join(dir, 'no-bridge'),
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_S3: bridge.endpoints.s3,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
+    });
+    const file = join(dir, 'from-stack.png');
+
+    try {
+      // Act
+      const [saved, noOutput] = await Promise.all([
+        sinchBridge(['--stack', 'SinchBridge-media', 'media', 'get', storedEventId, '--out', file], aws),
+        sinchBridge(['--stack', 'SinchBridge-nomedia', 'media', 'get', storedEventId], aws),
+      ]);
+
+      // Assess
+      expect(saved.code, saved.stderr).toBe(0);
+      expect(saved.stderr).toMatch(/^mode: AWS \(region [^,]+, stack SinchBridge-media/m);
+      expect(saved.stdout).toContain(`saved ${file} (${photo.length} bytes, image/png, SHA-256 checked)`);
+      expect(readFileSync(file).equals(photo)).toBe(true);
+      expect(noOutput.code).toBe(2);
+      expect(noOutput.stderr).toContain('no media bucket');
+    } finally {
+      await cfn.close();
+    }
   });
 });
