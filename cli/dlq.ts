@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { DeleteMessageCommand, type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { receiveAndHold, releaseMessages } from '../local/queue-look';
 
 /**
@@ -92,84 +91,4 @@ export async function inspectDeadLetters(input: {
   } finally {
     await releaseMessages(input.sqs, input.queueUrl, messages);
   }
-}
-
-/** The attributes the send function adds when it dead-letters a command: a redriven command starts clean. */
-const FAILURE_ATTRIBUTES = new Set([
-  'errorKind',
-  'errorReason',
-  'errorMessage',
-  'errorStatus',
-  'errorCode',
-  'receiveCount',
-  'attempts',
-  'sourceMessageId',
-  'commandId',
-]);
-
-function keptAttributes(m: Message): NonNullable<Message['MessageAttributes']> {
-  return Object.fromEntries(
-    Object.entries(m.MessageAttributes ?? {}).filter(([name]) => !FAILURE_ATTRIBUTES.has(name)),
-  );
-}
-
-/** Outcome of a redrive. */
-export interface RedriveResult {
-  moved: number;
-  failed: Array<{ messageId: string; error: string }>;
-}
-
-/**
- * Moves dead letters back to their source queue, keeping body, message group and attributes.
- * Each gets a new deduplication id (the original one may still be inside SQS's 5-minute window,
- * which would silently drop it); a moved command that was already sent is still not sent twice,
- * because the send function's idempotency record remembers its `id`. A message is deleted from
- * the DLQ only after the source queue accepted it.
- *
- * @example
- * const result = await redriveDeadLetters({ sqs, dlqUrl, sourceUrl, max: 10 });
- */
-export async function redriveDeadLetters(input: {
-  sqs: SQSClient;
-  dlqUrl: string;
-  sourceUrl: string;
-  max?: number;
-  onMoved?: (messageId: string) => void;
-}): Promise<RedriveResult> {
-  const messages = await receiveAndHold(input.sqs, input.dlqUrl, {
-    max: input.max ?? Number.POSITIVE_INFINITY,
-    holdSeconds: 60,
-  });
-  const result: RedriveResult = { moved: 0, failed: [] };
-  const fifo = input.sourceUrl.endsWith('.fifo');
-  const unmoved: Message[] = [];
-  for (const m of messages) {
-    try {
-      await input.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: input.sourceUrl,
-          MessageBody: m.Body ?? '',
-          ...(Object.keys(keptAttributes(m)).length > 0 ? { MessageAttributes: keptAttributes(m) } : {}),
-          ...(fifo
-            ? {
-                MessageGroupId: m.Attributes?.MessageGroupId ?? 'redrive',
-                MessageDeduplicationId: createHash('sha256')
-                  .update(`${m.MessageId}\u0000redrive\u0000${Date.now()}`)
-                  .digest('base64url'),
-              }
-            : {}),
-        }),
-      );
-      await input.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: input.dlqUrl, ReceiptHandle: m.ReceiptHandle! }),
-      );
-      result.moved++;
-      input.onMoved?.(m.MessageId ?? '');
-    } catch (error) {
-      unmoved.push(m);
-      result.failed.push({ messageId: m.MessageId ?? '', error: (error as Error).message });
-    }
-  }
-  await releaseMessages(input.sqs, input.dlqUrl, unmoved).catch(() => {});
-  return result;
 }

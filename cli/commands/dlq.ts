@@ -64,15 +64,14 @@ export const registerDlqCommands: CommandGroup = (program: Command, context: Cli
     .option('--max <count>', 'at most this many (default: all)', positiveInt)
     .option('--json', 'print the result as JSON')
     .action(async (flags: { queue: 'outbound' | 'events'; max?: number; json?: boolean }) => {
-      const { redriveDeadLetters } = await import('../dlq');
+      const { redriveDeadLetters } = await import('../../local/console/dead-letters');
       const { deadLetterQueueUrlOf, queueUrlOf } = await import('../target');
       const { CliError } = await import('../cli-error');
       const { io } = context;
       const target = await context.target();
       const sourceUrl = queueUrlOf(target, flags.queue);
       const dlqUrl = await deadLetterQueueUrlOf(target, flags.queue);
-      const result = await redriveDeadLetters({
-        sqs: target.sqs,
+      const redriven = await redriveDeadLetters(target.sqs, {
         dlqUrl,
         sourceUrl,
         ...(flags.max !== undefined ? { max: flags.max } : {}),
@@ -80,6 +79,7 @@ export const registerDlqCommands: CommandGroup = (program: Command, context: Cli
           if (!flags.json) io.stderr(`moved ${id}\n`);
         },
       });
+      const result = { moved: redriven.moved.length, failed: redriven.failed };
       if (flags.json) await io.stdout(`${JSON.stringify(result)}\n`);
       else await io.stdout(`moved ${result.moved} message(s) from ${dlqUrl} to ${sourceUrl}\n`);
       if (result.failed.length > 0) {

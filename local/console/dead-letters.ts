@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DeleteMessageCommand, type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { receiveAndHold, releaseMessages } from '../queue-look';
 
@@ -44,47 +45,89 @@ export async function listDeadLetters(sqs: SQSClient, queueUrl: string, max = 10
   }
 }
 
+/** The attributes the send function adds when it dead-letters a command: a redriven command starts clean. */
+const FAILURE_ATTRIBUTES = new Set([
+  'errorKind',
+  'errorReason',
+  'errorMessage',
+  'errorStatus',
+  'errorCode',
+  'receiveCount',
+  'attempts',
+  'sourceMessageId',
+  'commandId',
+]);
+
+function keptAttributes(m: Message): NonNullable<Message['MessageAttributes']> {
+  return Object.fromEntries(
+    Object.entries(m.MessageAttributes ?? {}).filter(([name]) => !FAILURE_ATTRIBUTES.has(name)),
+  );
+}
+
+/** Outcome of a redrive: the SQS message ids moved, and those that could not be. */
+export interface RedriveResult {
+  moved: string[];
+  failed: Array<{ messageId: string; error: string }>;
+}
+
 /**
- * Moves dead letters back to their source queue (one, by SQS message id, or all), keeping body,
- * group and attributes, with a new deduplication id: the original may still be inside SQS's
+ * Moves dead letters back to their source queue (one, by SQS message id, or up to `max`),
+ * keeping body, message group and attributes except the failure details (a redriven command
+ * starts clean). Each gets a new deduplication id: the original may still be inside SQS's
  * 5-minute window, which would drop the copy silently. A message leaves the DLQ only after the
- * source queue took it. A command sent before is still not sent twice: the send function's
- * idempotency record remembers its `id`.
+ * source queue took it; one that could not be moved is listed in `failed` and stays. A command
+ * sent before is still not sent twice: the send function's command record remembers its `id`.
+ * Used by the console's redrive button and `sinch-bridge dlq redrive`.
  *
  * @example
- * await redriveDeadLetters(sqs, { dlqUrl, sourceUrl, messageId });
+ * const { moved } = await redriveDeadLetters(sqs, { dlqUrl, sourceUrl, messageId });
  */
 export async function redriveDeadLetters(
   sqs: SQSClient,
-  input: { dlqUrl: string; sourceUrl: string; messageId?: string },
-): Promise<{ moved: string[] }> {
-  const messages = await receiveAndHold(sqs, input.dlqUrl, { max: 1000, holdSeconds: 60 });
-  const chosen = messages.filter((m) => !input.messageId || m.MessageId === input.messageId);
-  const moved: string[] = [];
-  try {
-    for (const m of chosen) {
+  input: {
+    dlqUrl: string;
+    sourceUrl: string;
+    messageId?: string | undefined;
+    max?: number | undefined;
+    onMoved?: ((messageId: string) => void) | undefined;
+  },
+): Promise<RedriveResult> {
+  const held = await receiveAndHold(sqs, input.dlqUrl, {
+    max: input.messageId ? 1000 : (input.max ?? Number.POSITIVE_INFINITY),
+    holdSeconds: 60,
+  });
+  const chosen = held.filter((m) => !input.messageId || m.MessageId === input.messageId);
+  const result: RedriveResult = { moved: [], failed: [] };
+  const fifo = input.sourceUrl.endsWith('.fifo');
+  for (const m of chosen) {
+    try {
+      const attributes = keptAttributes(m);
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: input.sourceUrl,
           MessageBody: m.Body ?? '',
-          ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
-          ...(input.sourceUrl.endsWith('.fifo')
+          ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+          ...(fifo
             ? {
                 MessageGroupId: m.Attributes?.MessageGroupId ?? 'redrive',
-                MessageDeduplicationId: `redrive-${m.MessageId}-${Date.now()}`,
+                MessageDeduplicationId: createHash('sha256')
+                  .update(`${m.MessageId}\u0000redrive\u0000${Date.now()}`)
+                  .digest('base64url'),
               }
             : {}),
         }),
       );
       await sqs.send(new DeleteMessageCommand({ QueueUrl: input.dlqUrl, ReceiptHandle: m.ReceiptHandle! }));
-      moved.push(m.MessageId ?? '');
+      result.moved.push(m.MessageId ?? '');
+      input.onMoved?.(m.MessageId ?? '');
+    } catch (error) {
+      result.failed.push({ messageId: m.MessageId ?? '', error: (error as Error).message });
     }
-  } finally {
-    await releaseMessages(
-      sqs,
-      input.dlqUrl,
-      messages.filter((m) => !moved.includes(m.MessageId ?? '')),
-    );
   }
-  return { moved };
+  await releaseMessages(
+    sqs,
+    input.dlqUrl,
+    held.filter((m) => !result.moved.includes(m.MessageId ?? '')),
+  ).catch(() => {});
+  return result;
 }

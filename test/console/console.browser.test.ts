@@ -142,6 +142,11 @@ describe('the local console in a headless Chromium', () => {
             .length,
       )
       .toBe(2);
+    // The redriven command starts clean: the failure the DLQ copy carried is not sent again.
+    const redriven = bridge.eventFeed
+      .since(0, ['outbound'])
+      .events.filter((e) => JSON.parse(e.body).id === 'browser-2')[1]!;
+    expect(redriven.attributes.errorKind).toBeUndefined();
   });
 
   it('filters events by type and conversation', async () => {
