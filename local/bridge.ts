@@ -14,7 +14,12 @@ import { type SecretsManagerDouble, startSecretsManagerDouble } from './aws/secr
 import { type LocalSqs, redrivePolicy, startLocalSqs } from './aws/sqs-server';
 import { consoleRoutes } from './console/console-routes';
 import { EventFeed, type QueueRole } from './console/event-feed';
-import { type BatchOutcome, type EventSourceMapping, startEventSourceMapping } from './event-source-mapping';
+import {
+  type BatchOutcome,
+  type EventSourceMapping,
+  type LateRequest,
+  startEventSourceMapping,
+} from './event-source-mapping';
 import type { LambdaHandler } from './lambda-context';
 import { mediaSamplesRoute } from './media-samples';
 import { type SinchStandIn, startSinchStandIn } from './sinch/sinch-stand-in';
@@ -47,6 +52,12 @@ export interface LocalBridgeOptions {
   sinchAuthUrl?: string;
   /** The send function's `MAX_ATTEMPTS`; default the stack's (5). */
   maxAttempts?: number;
+  /**
+   * The send function's timeout in ms, as the local event source mapping enforces it (the
+   * outbound queue's visibility timeout follows, six times it, as in the stack); default the
+   * stack's sizing. Fault suites shorten it to run Sinch close to the deadline.
+   */
+  sendTimeoutMs?: number;
   /** Event source mapping batch size; default the stack's (10). */
   batchSize?: number;
   /** Parallel pollers on the outbound queue; default 1. */
@@ -78,8 +89,14 @@ export interface LocalBridgeOptions {
   media?: false | LocalMediaOptions;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
-  /** Told about invocations that threw and poller errors. */
+  /**
+   * Told about invocations that threw and poller errors, and about HTTP requests that work of a
+   * send, router or media invocation tried to start after the invocation had returned (a bug: Lambda
+   * would resume that work inside a later invocation).
+   */
   onError?: (error: unknown) => void;
+  /** Told about every HTTP request a send, router or media invocation's work started after it ended (destroyed unsent). */
+  onLateRequest?: (late: LateRequest) => void;
 }
 
 /** Knobs of the local media copy; each defaults to the stack's `sinch.media` default. */
@@ -201,7 +218,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     timeoutSeconds: TUNABLES.sendTimeoutSeconds,
     batchSize: options.batchSize ?? TUNABLES.batchSize,
   });
-  const sendTimeoutMs = sendSizing.functionTimeoutSeconds * 1000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? sendSizing.functionTimeoutSeconds * 1000;
   const prefix = `sinch-bridge-${sinchRegion}`;
   const names = {
     events: `${prefix}-events.fifo`,
@@ -276,7 +293,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
           name: names.outbound,
           attributes: fifo({
             VisibilityTimeout: String(
-              sendSizing.functionTimeoutSeconds * LOCAL_QUEUE_SETTINGS.outboundVisibilityTimeoutFactor,
+              Math.ceil(sendTimeoutMs / 1000) * LOCAL_QUEUE_SETTINGS.outboundVisibilityTimeoutFactor,
             ),
             RedrivePolicy: redrivePolicy(names.outboundDlq, outboundMaxReceiveCount(maxAttempts), awsRegion),
           }),
@@ -458,6 +475,17 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       },
     });
 
+    // After a timeout, leftover work is Lambda's to freeze; after a return it is the handler's bug.
+    const onLateRequest = (late: LateRequest) => {
+      options.onLateRequest?.(late);
+      if (!late.afterTimeout) {
+        options.onError?.(
+          new Error(
+            `${late.functionName}: ${late.method} ${late.host}${late.path} started after the invocation returned`,
+          ),
+        );
+      }
+    };
     const mapping: EventSourceMapping = startEventSourceMapping({
       queueUrl: queueUrls.outbound,
       handler: send,
@@ -468,6 +496,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
         if (outcome.error !== undefined) options.onError?.(outcome.error);
         options.onSendBatch?.(outcome);
       },
+      onLateRequest,
       ...(options.onError ? { onError: options.onError } : {}),
     });
     stops.push(() => mapping.stop());
@@ -489,6 +518,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
         onBatch: (outcome) => {
           if (outcome.error !== undefined) options.onError?.(outcome.error);
         },
+        onLateRequest,
         ...(options.onError ? { onError: options.onError } : {}),
       });
       // Stopped after the send mapping (stops run in reverse), so the send's last events get routed.
@@ -512,6 +542,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
         onBatch: (outcome) => {
           if (outcome.error !== undefined) options.onError?.(outcome.error);
         },
+        onLateRequest,
         ...(options.onError ? { onError: options.onError } : {}),
       });
       // Stopped before the router's mapping, so its last media events still get routed.

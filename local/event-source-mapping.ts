@@ -14,14 +14,24 @@ import { createLambdaContext, type LambdaHandler, type LocalFunction } from './l
  */
 
 /**
- * Lambda's freeze, for work a timed-out invocation left behind. Lambda stops a timed-out
- * invocation where it stands; its promises never resume in that invocation, and nothing it
- * started reaches the network afterwards. In one Node process the abandoned promises do go on,
- * so each invocation runs in its own async context, and once it timed out every HTTP request
- * started from that context is destroyed before it is sent (Node's `http.client.request.start`
- * diagnostics channel sees every request, the AWS SDK's and the Sinch client's alike).
+ * Lambda's freeze, for work an invocation left behind. Once an invocation returned, failed or
+ * timed out, Lambda freezes the execution environment: the invocation's leftover promises do not
+ * run on in it (they resume, if ever, inside a later invocation of a reused container, which is
+ * the bug this catches). In one Node process the abandoned promises do go on, so each invocation
+ * runs in its own async context, and every HTTP request started from a context whose invocation
+ * has ended is destroyed before it is sent and reported as late work (Node's
+ * `http.client.request.created`/`start` diagnostics channels see every request, the AWS SDK's and
+ * the Sinch client's alike).
  */
-const invocationContext = new AsyncLocalStorage<{ frozen: boolean; functionName: string }>();
+interface InvocationState {
+  /** The handler settled or timed out: its leftover work must not reach the network. */
+  ended: boolean;
+  /** The invocation timed out (its leftovers are expected; a returned handler's are a bug). */
+  timedOut: boolean;
+  functionName: string;
+  onLateRequest?: ((late: LateRequest) => void) | undefined;
+}
+const invocationContext = new AsyncLocalStorage<InvocationState>();
 // Held here on purpose: Node 20 keeps channels weakly, and a collected channel loses its subscribers.
 // `created` fires in the request's constructor (Node 22.12+), `start` in Node 20's; both are watched.
 const requestChannels: Channel[] = [];
@@ -32,15 +42,34 @@ function installFreeze(): void {
     requests.subscribe((message) => {
       const invocation = invocationContext.getStore();
       const request = (message as { request: ClientRequest }).request;
-      if (!invocation?.frozen || request.destroyed) return;
+      if (!invocation?.ended || request.destroyed) return;
+      invocation.onLateRequest?.({
+        functionName: invocation.functionName,
+        afterTimeout: invocation.timedOut,
+        method: request.method,
+        host: String(request.getHeader('host') ?? request.host ?? ''),
+        path: request.path,
+      });
       request.destroy(
         new Error(
-          `${invocation.functionName}: this invocation timed out; its work is frozen, as Lambda freezes it`,
+          invocation.timedOut
+            ? `${invocation.functionName}: this invocation timed out; its work is frozen, as Lambda freezes it`
+            : `${invocation.functionName}: this invocation already returned; its leftover work is frozen, as Lambda freezes it`,
         ),
       );
     });
     requestChannels.push(requests);
   }
+}
+
+/** An HTTP request that work of an ended invocation tried to start (destroyed before it left). */
+export interface LateRequest {
+  functionName: string;
+  /** True when the invocation had timed out; false when the handler had already returned or thrown. */
+  afterTimeout: boolean;
+  method: string;
+  host: string;
+  path: string;
 }
 
 /** How one invocation ended; handed to `onBatch` (benchmarks and tests count these). */
@@ -74,6 +103,12 @@ export interface EventSourceMappingOptions {
   onBatch?: (outcome: BatchOutcome) => void;
   /** Told about receive/delete errors; the poller retries them itself. */
   onError?: (error: Error) => void;
+  /**
+   * Told about each HTTP request started by work of an invocation that had already ended (the
+   * request is destroyed). After a timeout that is Lambda's freeze at work; after a return it
+   * means the handler left work running, which a reused Lambda container would resume later.
+   */
+  onLateRequest?: (late: LateRequest) => void;
 }
 
 /** A running mapping. */
@@ -165,7 +200,8 @@ export function messagesToDelete(messages: Message[], response: SQSBatchResponse
  * until their visibility timeout (or the visibility the handler set) expires, a throwing handler
  * retries the whole batch, and the queue's redrive policy moves messages to the DLQ after
  * `maxReceiveCount` receives. An invocation that runs past `function.timeoutMs` fails (the
- * whole batch is retried) and is frozen: no HTTP request of its leftover work leaves the process.
+ * whole batch is retried). Once an invocation has ended (returned, thrown or timed out) it is
+ * frozen: no HTTP request of its leftover work leaves the process (`onLateRequest` hears of each).
  *
  * @example
  * const mapping = startEventSourceMapping({ queueUrl, handler, batchSize: 10 });
@@ -185,13 +221,20 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
 
   /**
    * One invocation under Lambda's rules: it fails when it runs past the function's timeout, and
-   * is then frozen (its late HTTP requests are destroyed) instead of awaited.
+   * once it has ended in any way it is frozen (its late HTTP requests are destroyed) instead of
+   * awaited.
    */
   const invoke = (event: SQSEvent, region: string): Promise<SQSBatchResponse | undefined> => {
-    const invocation = { frozen: false, functionName: fn.functionName };
+    const invocation: InvocationState = {
+      ended: false,
+      timedOut: false,
+      functionName: fn.functionName,
+      onLateRequest: options.onLateRequest,
+    };
     return new Promise<SQSBatchResponse | undefined>((resolve, reject) => {
       const timer = setTimeout(() => {
-        invocation.frozen = true;
+        invocation.ended = true;
+        invocation.timedOut = true;
         const error = new Error(
           `Task timed out after ${(timeoutMs / 1000).toFixed(1).replace(/\.0$/, '')} seconds`,
         );
@@ -201,7 +244,10 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       invocationContext
         .run(invocation, () => options.handler(event, createLambdaContext({ region, ...fn, timeoutMs })))
         .then(resolve, reject)
-        .finally(() => clearTimeout(timer));
+        .finally(() => {
+          invocation.ended = true;
+          clearTimeout(timer);
+        });
     });
   };
 

@@ -7,6 +7,7 @@ import { type LocalSqs, redrivePolicy, startLocalSqs } from '../../local/aws/sqs
 import {
   type BatchOutcome,
   type EventSourceMapping,
+  type LateRequest,
   messagesToDelete,
   queueArnOf,
   startEventSourceMapping,
@@ -224,6 +225,95 @@ describe('startEventSourceMapping enforces the function timeout and freezes aban
     expect(String((reported.error as Error).message)).toMatch(/timed out after 0.5 seconds/);
     expect(late).toMatch(/^refused: /);
     expect(hits).toEqual(['/in-time']);
+  });
+  it('freezes work a handler left running after it returned, and reports the request it tried', async () => {
+    // Prepare: the handler returns at once but leaves a timer that calls out 300 ms later.
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrl('slow.fifo'),
+        MessageBody: 'y',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'y',
+      }),
+    );
+    const outcomes: BatchOutcome[] = [];
+    const lateRequests: LateRequest[] = [];
+    let leftover: Promise<string> | undefined;
+
+    // Act
+    mapping = startEventSourceMapping({
+      queueUrl: sqs.queueUrl('slow.fifo'),
+      sqs: client,
+      function: { functionName: 'leaky', timeoutMs: 5_000 },
+      handler: async () => {
+        leftover = new Promise((resolve) => setTimeout(resolve, 300)).then(
+          () =>
+            new Promise<string>((resolve) => {
+              const req = httpRequest(`${targetUrl}/after-return`, (res) => {
+                res.resume();
+                res.on('end', () => resolve('answered'));
+              });
+              req.on('error', (error) => resolve(`refused: ${error.message}`));
+              req.end();
+            }),
+        );
+        return { batchItemFailures: [] };
+      },
+      onBatch: (o) => outcomes.push(o),
+      onLateRequest: (late) => lateRequests.push(late),
+    });
+    await eventually(() => outcomes.length >= 1 && leftover !== undefined);
+    const late = await leftover!;
+
+    // Assess: the invocation succeeded, its leftover call never left, and it was reported as a bug.
+    expect(outcomes[0]).toMatchObject({ records: 1, deleted: 1, retried: 0 });
+    expect(late).toMatch(/^refused: .*already returned/);
+    expect(hits).toEqual([]);
+    expect(lateRequests).toEqual([
+      expect.objectContaining({
+        functionName: 'leaky',
+        afterTimeout: false,
+        method: 'GET',
+        path: '/after-return',
+      }),
+    ]);
+  });
+
+  it('reports requests of a timed-out invocation as frozen after the timeout', async () => {
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrl('slow.fifo'),
+        MessageBody: 'z',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'z',
+      }),
+    );
+    const lateRequests: LateRequest[] = [];
+    let leftover: Promise<string> | undefined;
+    mapping = startEventSourceMapping({
+      queueUrl: sqs.queueUrl('slow.fifo'),
+      sqs: client,
+      function: { functionName: 'slow', timeoutMs: 200 },
+      handler: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        leftover = new Promise<string>((resolve) => {
+          const req = httpRequest(`${targetUrl}/after-timeout`, () => resolve('answered'));
+          req.on('error', (error) => resolve(`refused: ${error.message}`));
+          req.end();
+        });
+        await leftover;
+        return { batchItemFailures: [] };
+      },
+      onLateRequest: (late) => lateRequests.push(late),
+    });
+    await eventually(() => leftover !== undefined);
+    expect(await leftover!).toMatch(/^refused: .*timed out/);
+    expect(lateRequests[0]).toMatchObject({
+      functionName: 'slow',
+      afterTimeout: true,
+      path: '/after-timeout',
+    });
+    expect(hits).toEqual([]);
   });
 });
 
