@@ -19,6 +19,34 @@ import { runInChildProcess } from './child-process';
 const SUITES = {
   inbound: { module: 'test/faults/scenarios/inbound.ts', run: 'runInboundScenario', size: 2000 },
   outbound: { module: 'test/faults/scenarios/outbound.ts', run: 'runOutboundScenario', size: 2000 },
+  // Odd 2xx bodies (empty, not JSON, no message_id, 202, 204) for about half the commands.
+  'outbound-odd': {
+    module: 'test/faults/scenarios/outbound.ts',
+    run: 'runOutboundScenario',
+    size: 1000,
+    extra: { profile: 'odd' },
+  },
+  // Sinch answering in 0.3-1.5 s (5% past the call timeout) while the function has 7 s.
+  'outbound-slow': {
+    module: 'test/faults/scenarios/outbound.ts',
+    run: 'runOutboundScenario',
+    size: 600,
+    extra: { profile: 'slow' },
+  },
+  // A one-minute 503 episode over two deep groups, in real time with the stack's retry policy.
+  'outbound-outage': {
+    module: 'test/faults/scenarios/outbound.ts',
+    run: 'runOutboundScenario',
+    size: 1000,
+    extra: { profile: 'outage', outageSeconds: 60, timeScale: 1 },
+  },
+  // A 10-minute episode (the whole retry budget), 45 times faster than real time.
+  'outbound-outage-budget': {
+    module: 'test/faults/scenarios/outbound.ts',
+    run: 'runOutboundScenario',
+    size: 400,
+    extra: { profile: 'outage', outageSeconds: 600, timeScale: 45 },
+  },
   abuse: { module: 'test/faults/scenarios/abuse.ts', run: 'runAbuseScenario', size: 5000 },
   archive: { module: 'test/faults/scenarios/archive.ts', run: 'runArchiveScenario', size: 2000 },
   media: { module: 'test/faults/scenarios/media.ts', run: 'runMediaScenario', size: 2000 },
@@ -44,7 +72,8 @@ const reports: Partial<Record<SuiteName, Report | { error: string }>> = {};
 for (const name of names) {
   const suite = SUITES[name];
   const size = Math.max(1, Math.round(suite.size * Number(opts.scale)));
-  const options = { count: size, ...(opts.seed ? { seed: Number(opts.seed) } : {}) };
+  const extra = 'extra' in suite ? suite.extra : {};
+  const options = { count: size, ...extra, ...(opts.seed ? { seed: Number(opts.seed) } : {}) };
   process.stderr.write(`running ${name} (${size})...\n`);
   const started = Date.now();
   try {
