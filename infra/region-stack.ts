@@ -72,6 +72,8 @@ export class RegionStack extends Stack {
       projectId,
       apps,
       tunables,
+      // Both producers publish through the event router (routeEventsFrom below).
+      eventsRouted: true,
       ...(props.code?.webhook ? { code: props.code.webhook } : {}),
     });
     this.sender = new OutboundSender(this, 'Sender', {
@@ -79,6 +81,7 @@ export class RegionStack extends Stack {
       projectId,
       tunables,
       eventsQueue: this.ingress.eventsQueue,
+      eventsRouted: true,
       ...(settings.credentialsSecretArn
         ? {
             credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(

@@ -29,6 +29,12 @@ export interface WebhookIngressProps {
    * @default - a secret holding one generated 48-character random secret per app
    */
   webhookSecret?: secretsmanager.ISecret;
+  /**
+   * The stack routes the webhook's events through the event router (`EventRouter.routeEventsFrom`):
+   * the function then never writes to the events queue and gets no grant on it.
+   * @default false - the function writes to the events queue directly
+   */
+  eventsRouted?: boolean;
   /** @default - bundles `functions/webhook/handler.ts` */
   code?: lambda.Code;
 }
@@ -88,7 +94,7 @@ export class WebhookIngress extends Construct {
       },
       ...(props.code ? { code: props.code } : {}),
     });
-    this.eventsQueue.grantSendMessages(this.webhookFunction);
+    if (!props.eventsRouted) this.eventsQueue.grantSendMessages(this.webhookFunction);
     this.webhookSecret.grantRead(this.webhookFunction);
 
     this.api = new apigw.HttpApi(this, 'Api', {

@@ -22,6 +22,12 @@ export interface OutboundSenderProps {
   /** Where send results (`sinch.bridge.outbound.accepted|failed`) are published. */
   eventsQueue: sqs.IQueue;
   /**
+   * The stack routes the send results through the event router (`EventRouter.routeEventsFrom`):
+   * the function then never writes to the events queue and gets no grant on it.
+   * @default false - the function writes to the events queue directly
+   */
+  eventsRouted?: boolean;
+  /**
    * Bring your own outbound FIFO queue and its dead-letter queue (both or neither). Its visibility
    * timeout must be at least six times the function timeout, its `maxReceiveCount` at least
    * `outboundMaxReceiveCount(maxAttempts)` (ten times `maxAttempts` plus ten: receives are not attempts).
@@ -131,7 +137,7 @@ export class OutboundSender extends Construct {
       ...(props.code ? { code: props.code } : {}),
     });
 
-    props.eventsQueue.grantSendMessages(this.sendFunction);
+    if (!props.eventsRouted) props.eventsQueue.grantSendMessages(this.sendFunction);
     this.outboundDeadLetterQueue.grantSendMessages(this.sendFunction);
     this.credentialsSecret.grantRead(this.sendFunction);
     grantItemReadWrite(this.idempotencyTable, this.sendFunction);

@@ -287,14 +287,16 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
   });
 
   describe('least privilege', () => {
-    it('lets the webhook function only send to the events queue and read its secret', () => {
+    it('lets the webhook function only send to the router queue and read its secret', () => {
       const [, webhook] = functionByService(eu, 'sinch-bridge-webhook');
       const statements = statementsOf(eu, webhook);
       const resources = statements.map((s) => JSON.stringify(s.Resource));
-      expect(actionsOn(statements, 'EventsQueue')).toEqual(
+      expect(actionsOn(statements, 'RouterQueue')).toEqual(
         expect.arrayContaining(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']),
       );
-      expect(actionsOn(statements, 'EventsQueue')).not.toContain('sqs:ReceiveMessage');
+      expect(actionsOn(statements, 'RouterQueue')).not.toContain('sqs:ReceiveMessage');
+      // Its events go through the router: no grant on the events queue itself.
+      expect(actionsOn(statements, 'EventsQueue')).toEqual([]);
       expect(actionsOn(statements, 'WebhookSecrets').sort()).toEqual([
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
@@ -308,14 +310,15 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       ]);
     });
 
-    it('lets the send function consume the outbound queue, write the DLQ and events, read credentials and the table', () => {
+    it('lets the send function consume the outbound queue, write the DLQ and the router queue, read credentials and the table', () => {
       const [, send] = functionByService(eu, 'sinch-bridge-send');
       const statements = statementsOf(eu, send);
       expect(actionsOn(statements, 'OutboundQueue')).toEqual(
         expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']),
       );
       expect(actionsOn(statements, 'OutboundDeadLetterQueue')).toContain('sqs:SendMessage');
-      expect(actionsOn(statements, 'EventsQueue')).toContain('sqs:SendMessage');
+      expect(actionsOn(statements, 'RouterQueue')).toContain('sqs:SendMessage');
+      expect(actionsOn(statements, 'EventsQueue')).toEqual([]);
       expect(actionsOn(statements, 'SinchCredentials')).toContain('secretsmanager:GetSecretValue');
       expect(actionsOn(statements, 'IdempotencyTable')).toEqual(
         expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']),

@@ -81,16 +81,19 @@ describe('EventRouter in a region stack', () => {
   });
 
   it.each(['sinch-bridge-webhook', 'sinch-bridge-send'])(
-    'points %s at the router queue and lets it send there',
+    'points %s at the router queue and lets it send there, not to the events queue',
     (service) => {
       const [, fn] = fnByService(service);
       expect(
         (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.ROUTER_QUEUE_URL,
       ).toEqual(refOf(routerQueueId));
-      const sends = statementsOfRole(roleOf(fn)).filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+      const grants = statementsOfRole(roleOf(fn));
+      const sends = grants.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
       expect(sends.flatMap((s) => [s.Resource].flat())).toContainEqual({
         'Fn::GetAtt': [routerQueueId, 'Arn'],
       });
+      // The router publishes to the events queue; a producer needs no grant there.
+      expect(JSON.stringify(grants)).not.toContain(`"${eventsQueueId}"`);
     },
   );
 
