@@ -20,3 +20,21 @@ export function parseEnvironment<T>(
   }
   return { ok: true, data: parsed.data };
 }
+
+/**
+ * The configuration a queue-fed function read, or the reason it cannot run: the problems are
+ * logged once (variable names only, as `parseEnvironment` gives them) and thrown, so the whole
+ * batch stays on its queue until the deployment is fixed instead of being lost or dead-lettered.
+ *
+ * @example
+ * const config = configOrThrow(readSendConfig(process.env), 'send function', logger);
+ */
+export function configOrThrow<T>(
+  read: { ok: true; config: T } | { ok: false; problems: string[] },
+  what: string,
+  logger: { error(message: string, extra: { problems: string[] }): void },
+): T {
+  if (read.ok) return read.config;
+  logger.error(`${what} misconfigured`, { problems: read.problems });
+  throw new Error(`${what} misconfigured: ${read.problems.join('; ')}`);
+}

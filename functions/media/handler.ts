@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { configOrThrow } from '../environment';
 import { type MediaRecordReport, processMediaBatch } from './media-batch';
 import { type MediaConfig, readMediaConfig } from './media-config';
 import { createMediaWorker, type MediaWorker } from './media-worker';
@@ -34,13 +35,7 @@ let runtime: Runtime | undefined;
 
 function getRuntime(): Runtime {
   if (runtime) return runtime;
-  const read = readMediaConfig(process.env);
-  if (!read.ok) {
-    logger.error('media function misconfigured', { problems: read.problems });
-    // Thrown: the whole batch stays on the queue until the deployment is fixed.
-    throw new Error(`media function misconfigured: ${read.problems.join('; ')}`);
-  }
-  const { config } = read;
+  const config = configOrThrow(readMediaConfig(process.env), 'media function', logger);
   const sqs = new SQSClient({});
   // Path-style only against a local endpoint (the S3 stand-in has no virtual-host names).
   const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });

@@ -10,6 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { configOrThrow } from '../environment';
 import { createEventRouter, type RouterReport } from './event-router';
 import { readRouterConfig } from './router-config';
 import { createRouterSteps } from './steps';
@@ -26,18 +27,13 @@ let router: ReturnType<typeof createEventRouter> | undefined;
 // Built on the first invocation, not at import: the local bridge sets the environment first.
 function getRouter(): ReturnType<typeof createEventRouter> {
   if (router) return router;
-  const read = readRouterConfig(process.env);
-  if (!read.ok) {
-    logger.error('router misconfigured', { problems: read.problems });
-    // Thrown: the whole batch stays on the queue until the deployment is fixed.
-    throw new Error(`router misconfigured: ${read.problems.join('; ')}`);
-  }
+  const config = configOrThrow(readRouterConfig(process.env), 'router', logger);
   const steps = createRouterSteps(process.env);
   logger.info('router steps', { steps: steps.map((s) => s.name) });
   router = createEventRouter({
     steps,
     sqs: new SQSClient({ cacheMiddleware: true }),
-    eventsQueueUrl: read.config.eventsQueueUrl,
+    eventsQueueUrl: config.eventsQueueUrl,
     onReport: observe,
   });
   return router;

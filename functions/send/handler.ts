@@ -15,6 +15,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { configOrThrow } from '../environment';
 import { SinchClient } from '../sinch/client';
 import { SinchError } from '../sinch/errors';
 import type { SinchCredentials } from '../sinch/oauth';
@@ -46,13 +47,7 @@ let runtime: Runtime | undefined;
 
 function getRuntime(): Runtime {
   if (runtime) return runtime;
-  const read = readSendConfig(process.env);
-  if (!read.ok) {
-    logger.error('send function misconfigured', { problems: read.problems });
-    // Thrown: the whole batch stays on the queue until the deployment is fixed.
-    throw new Error(`send function misconfigured: ${read.problems.join('; ')}`);
-  }
-  const { config } = read;
+  const config = configOrThrow(readSendConfig(process.env), 'send function', logger);
   const secrets = new SecretsProvider();
   const credentials = async (): Promise<SinchCredentials> => {
     try {
