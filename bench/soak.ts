@@ -1,8 +1,9 @@
 /**
  * `npm run soak`: the fault-injection and abuse suites of `npm test` at ten times their size
  * (2,000 inbound callbacks, 2,000 outbound commands, 5,000 abuse requests, 2,000 archived callbacks,
- * 2,000 callbacks of which 500 carry media), each in a fresh child
- * process, printed as a table of counts. Exits 1 when any suite saw a violation.
+ * 2,000 callbacks of which 500 carry media; the outbound odd-answer, slow-Sinch and outage suites
+ * at 1,000, 600, 1,000 and 400 commands, the one-minute outage in real time), each in a fresh
+ * child process, printed as a table of counts. Exits 1 when any suite saw a violation.
  *
  *   npm run soak
  *   npm run soak -- --scale 0.1        # the npm test sizes
