@@ -4,6 +4,14 @@ import { CloudEventEnvelopeSchema, DATASCHEMA_PREFIX, dataSchemaFile } from './c
 import { ConversationEventDataSchema } from './conversation-event';
 import { CONVERSATION_EVENT_SCHEMA } from './conversation-event-type';
 import {
+  OUTBOUND_STATUS_SCHEMA,
+  OUTBOUND_UNCONFIRMED_SCHEMA,
+  OutboundStatusDataSchema,
+  OutboundUnconfirmedDataSchema,
+  SUPPRESSION_CHANGE_SCHEMA,
+  SuppressionChangeDataSchema,
+} from './lifecycle-events';
+import {
   MEDIA_FAILED_SCHEMA,
   MEDIA_STORED_SCHEMA,
   MediaFailedDataSchema,
@@ -79,6 +87,27 @@ export const PUBLISHED_SCHEMAS: PublishedSchema[] = [
     version: MEDIA_FAILED_SCHEMA.version,
     title: 'data of sinch.bridge.media.failed events (an inbound media file that was not copied)',
     schema: MediaFailedDataSchema,
+    io: 'output',
+  },
+  {
+    name: OUTBOUND_STATUS_SCHEMA.name,
+    version: OUTBOUND_STATUS_SCHEMA.version,
+    title: 'data of sinch.bridge.outbound.status events (a delivery status change of a command)',
+    schema: OutboundStatusDataSchema,
+    io: 'output',
+  },
+  {
+    name: OUTBOUND_UNCONFIRMED_SCHEMA.name,
+    version: OUTBOUND_UNCONFIRMED_SCHEMA.version,
+    title: 'data of sinch.bridge.outbound.unconfirmed events (no delivery confirmation in time)',
+    schema: OutboundUnconfirmedDataSchema,
+    io: 'output',
+  },
+  {
+    name: SUPPRESSION_CHANGE_SCHEMA.name,
+    version: SUPPRESSION_CHANGE_SCHEMA.version,
+    title: 'data of sinch.bridge.suppression.added|removed events (the suppression list changed)',
+    schema: SuppressionChangeDataSchema,
     io: 'output',
   },
 ];

@@ -13,7 +13,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { configOrThrow } from '../environment';
 import { createEventRouter, type RouterReport } from './event-router';
 import { readRouterConfig } from './router-config';
-import { createRouterSteps } from './steps';
+import { createRouterSteps, ROUTER_STEP_FACTORIES } from './steps';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'sinch-router';
 const logger = new Logger({ serviceName });
@@ -28,10 +28,14 @@ let router: ReturnType<typeof createEventRouter> | undefined;
 function getRouter(): ReturnType<typeof createEventRouter> {
   if (router) return router;
   const config = configOrThrow(readRouterConfig(process.env), 'router', logger);
-  const steps = createRouterSteps(process.env);
+  const steps = createRouterSteps(process.env, ROUTER_STEP_FACTORIES, {
+    count: (metric, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value),
+    log: (level, message, fields) => logger[level](message, fields ?? {}),
+  });
   logger.info('router steps', { steps: steps.map((s) => s.name) });
   router = createEventRouter({
     steps,
+    // cacheMiddleware: the SDK otherwise rebuilds its middleware stack on every call.
     sqs: new SQSClient({ cacheMiddleware: true }),
     eventsQueueUrl: config.eventsQueueUrl,
     onReport: observe,

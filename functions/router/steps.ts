@@ -9,16 +9,28 @@
  * batch runs it again.
  */
 import { archiveStep } from '../archive/archive-step';
+import { lifecycleStepFromEnvironment } from '../lifecycle/lifecycle-step';
 import { mediaStep } from '../media/media-step';
 import type { RouterStep } from './router-step';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** What the router lends its steps for observability (Powertools behind it in Lambda). */
+export interface RouterStepTools {
+  /** Adds to a count metric of the router (namespace and service of the router function). */
+  count(metric: string, value?: number): void;
+  /** A structured log line; never message content or phone numbers above DEBUG. */
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Tools that drop everything (tests, and callers without logs). */
+export const SILENT_TOOLS: RouterStepTools = { count: () => {}, log: () => {} };
+
 /** A step factory: the step, or `undefined` when it is not configured. Throws on a wrong config. */
-export type RouterStepFactory = (env: Environment) => RouterStep | undefined;
+export type RouterStepFactory = (env: Environment, tools: RouterStepTools) => RouterStep | undefined;
 
 export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
-  // lifecycle: (env) => lifecycleStep(env),
+  lifecycleStepFromEnvironment,
   // suppression: (env) => suppressionStep(env),
   (env) => mediaStep(env),
   archiveStep,
@@ -33,6 +45,9 @@ export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
 export function createRouterSteps(
   env: Environment,
   factories: readonly RouterStepFactory[] = ROUTER_STEP_FACTORIES,
+  tools: RouterStepTools = SILENT_TOOLS,
 ): RouterStep[] {
-  return factories.map((factory) => factory(env)).filter((step): step is RouterStep => step !== undefined);
+  return factories
+    .map((factory) => factory(env, tools))
+    .filter((step): step is RouterStep => step !== undefined);
 }

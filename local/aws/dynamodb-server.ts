@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeDefinition, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 /** A running loopback DynamoDB (dynalite, in memory). */
@@ -9,15 +9,25 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
+/** A global secondary index of a local table (all attributes projected). */
+export interface LocalTableIndex {
+  indexName: string;
+  partitionKey: { name: string; type: 'S' | 'N' };
+  sortKey?: { name: string; type: 'S' | 'N' } | undefined;
+}
+
+/** A table to create: a name (partition key `id` only) or a name with secondary indexes. */
+export type LocalTable = string | { name: string; indexes?: readonly LocalTableIndex[] };
+
 /**
  * Starts dynalite in memory on loopback and creates the given tables with a string partition
- * key `id` (the idempotency table's shape), on-demand.
+ * key `id` (the idempotency table's shape), on-demand, with their global secondary indexes.
  *
  * @example
  * const ddb = await startLocalDynamoDb({ tables: ['idempotency'] });
  */
 export async function startLocalDynamoDb(options: {
-  tables?: string[];
+  tables?: LocalTable[];
   port?: number;
   region?: string;
 }): Promise<LocalDynamoDb> {
@@ -33,13 +43,32 @@ export async function startLocalDynamoDb(options: {
     region: options.region ?? 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  for (const TableName of options.tables ?? []) {
+  for (const table of options.tables ?? []) {
+    const { name: TableName, indexes = [] } = typeof table === 'string' ? { name: table } : table;
+    const attributes = new Map<string, AttributeDefinition>([['id', { AttributeName: 'id', AttributeType: 'S' }]]);
+    for (const index of indexes) {
+      for (const key of [index.partitionKey, index.sortKey]) {
+        if (key) attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+      }
+    }
     await client.send(
       new CreateTableCommand({
         TableName,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        AttributeDefinitions: [...attributes.values()],
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
+        ...(indexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: indexes.map((index) => ({
+                IndexName: index.indexName,
+                KeySchema: [
+                  { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+                  ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
+                ],
+                Projection: { ProjectionType: 'ALL' as const },
+              })),
+            }
+          : {}),
       }),
     );
   }
