@@ -26,4 +26,5 @@ export const FUNCTION_ENTRIES = {
   registration: 'functions/registration/handler.ts',
   router: 'functions/router/handler.ts',
   media: 'functions/media/handler.ts',
+  lifecycle: 'functions/lifecycle/handler.ts',
 } as const;

@@ -59,6 +59,14 @@ export const TunablesSchema = z.strictObject({
   signatureRejectionThreshold: z.number().int().min(1),
   /** Oldest message age, in seconds, on the events or outbound queue that raises the alarm. */
   oldestMessageAgeSeconds: z.number().int().min(60),
+  /** No confirming delivery report (delivered, read, failed) this long after accepted: `outbound.unconfirmed`. Below the command records' 14-day TTL. */
+  deliveryTimeoutSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(13 * 86_400),
+  /** `outbound.unconfirmed` events per hour that raise the alarm. */
+  unconfirmedAlarmThreshold: z.number().int().min(1),
 });
 export type Tunables = z.output<typeof TunablesSchema>;
 
@@ -76,6 +84,8 @@ export const TUNABLE_DEFAULTS: Tunables = {
   throttleBurstLimit: 200,
   signatureRejectionThreshold: 10,
   oldestMessageAgeSeconds: 900,
+  deliveryTimeoutSeconds: 86_400,
+  unconfirmedAlarmThreshold: 10,
 };
 
 /** Every AWS region aws-cdk-lib knows (its region-info fact tables: offline, updated with the library). */

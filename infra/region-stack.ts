@@ -10,6 +10,7 @@ import type { RegionSettings } from './config';
 import { createAccessLogsBucket, EventArchive } from './constructs/event-archive';
 import { WebhookIngress } from './constructs/ingress';
 import { MediaStore } from './constructs/media-store';
+import { MessageLifecycle } from './constructs/lifecycle';
 import { BridgeMonitoring } from './constructs/monitoring';
 import { WebhookRegistration } from './constructs/registration';
 import { EventRouter } from './constructs/router';
@@ -19,7 +20,7 @@ import { acknowledge, NAG_ACKNOWLEDGEMENTS } from './nag';
 export interface RegionStackProps extends StackProps {
   settings: RegionSettings;
   /** Ready-made code per function instead of bundling (tests, prebuilt artifacts). */
-  code?: Partial<Record<'webhook' | 'send' | 'registration' | 'router' | 'media', lambda.Code>>;
+  code?: Partial<Record<'webhook' | 'send' | 'registration' | 'router' | 'media' | 'lifecycle', lambda.Code>>;
 }
 
 /**
@@ -47,6 +48,7 @@ export class RegionStack extends Stack {
   readonly router: EventRouter;
   /** Inbound media copies; absent when `media.enabled` is false. */
   readonly media?: MediaStore;
+  readonly lifecycle: MessageLifecycle;
   readonly registration?: WebhookRegistration;
   readonly monitoring: BridgeMonitoring;
   readonly producerPolicy: iam.ManagedPolicy;
@@ -104,6 +106,15 @@ export class RegionStack extends Stack {
     });
     this.router.routeEventsFrom(this.ingress.webhookFunction);
     this.router.routeEventsFrom(this.sender.sendFunction);
+    this.lifecycle = new MessageLifecycle(this, 'Lifecycle', {
+      sinchRegion,
+      projectId,
+      tunables,
+      table: this.sender.idempotencyTable,
+      router: this.router,
+      eventsQueue: this.ingress.eventsQueue,
+      ...(props.code?.lifecycle ? { code: props.code.lifecycle } : {}),
+    });
     if (settings.registration.enabled) {
       this.registration = new WebhookRegistration(this, 'Registration', {
         sinchRegion,
@@ -204,6 +215,7 @@ export class RegionStack extends Stack {
         Send: this.sender.sendFunction,
         Router: this.router.routerFunction,
         ...(this.media ? { Media: this.media.mediaFunction } : {}),
+        LifecycleSweep: this.lifecycle.sweepFunction,
       },
       queues: {
         EventsQueue: this.ingress.eventsQueue,
@@ -217,6 +229,8 @@ export class RegionStack extends Stack {
         : {}),
       ...(settings.alarms.email ? { alarmEmail: settings.alarms.email } : {}),
     });
+
+    this.lifecycle.alarmTo(this.monitoring.alarmTopic, this.monitoring.dashboard);
 
     this.addOutputs(settings);
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ERROR_OUTPUT_PREFIX, FIREHOSE_PREFIX } from '../functions/archive/archive-layout';
+import { COMMAND_TABLE_INDEXES, MESSAGE_ID_INDEX } from '../functions/lifecycle/command-status-store';
 import { outboundMaxReceiveCount } from '../functions/send/backoff';
 import { sendTimeoutsFor } from '../functions/send/deadline';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
@@ -20,7 +21,7 @@ import {
   type LateRequest,
   startEventSourceMapping,
 } from './event-source-mapping';
-import type { LambdaHandler } from './lambda-context';
+import { createLambdaContext, type LambdaHandler } from './lambda-context';
 import { mediaSamplesRoute } from './media-samples';
 import { type SinchStandIn, startSinchStandIn } from './sinch/sinch-stand-in';
 import { startUnconfiguredSinch, type UnconfiguredSinch } from './unconfigured-sinch';
@@ -87,6 +88,10 @@ export interface LocalBridgeOptions {
    * jobs). Defaults: the stack's `sinch.media` defaults, one copy at a time.
    */
   media?: false | LocalMediaOptions;
+  /** `DELIVERY_TIMEOUT_SECONDS` of the lifecycle; default the stack's (86400). */
+  deliveryTimeoutSeconds?: number;
+  /** How often the unconfirmed sweep runs; default 60 s (the stack: every 5 minutes). */
+  sweepIntervalSeconds?: number;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
   /**
@@ -302,7 +307,11 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     });
     stops.push(() => sqs.close());
     const idempotencyTable = `${prefix}-idempotency`;
-    const ddb: LocalDynamoDb = await startLocalDynamoDb({ tables: [idempotencyTable], region: awsRegion });
+    const ddb: LocalDynamoDb = await startLocalDynamoDb({
+      // The command records, with the lifecycle's indexes, as the stack has them.
+      tables: [{ name: idempotencyTable, indexes: COMMAND_TABLE_INDEXES }],
+      region: awsRegion,
+    });
     stops.push(() => ddb.close());
     const sm: SecretsManagerDouble = await startSecretsManagerDouble();
     stops.push(() => sm.close());
@@ -384,6 +393,8 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       ...(sinchAuthUrl ? { SINCH_AUTH_URL: sinchAuthUrl } : {}),
       OUTBOUND_DLQ_URL: queueUrls.outboundDlq,
       IDEMPOTENCY_TABLE: idempotencyTable,
+      LIFECYCLE_MESSAGE_ID_INDEX: MESSAGE_ID_INDEX,
+      DELIVERY_TIMEOUT_SECONDS: String(options.deliveryTimeoutSeconds ?? TUNABLES.deliveryTimeoutSeconds),
       MAX_ATTEMPTS: String(maxAttempts),
       SINCH_TIMEOUT_MS: String(sendSizing.sinchTimeoutMs),
       ...(media
@@ -523,6 +534,22 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       });
       // Stopped after the send mapping (stops run in reverse), so the send's last events get routed.
       stops.splice(stops.length - 1, 0, () => routerMapping.stop());
+
+      // The stack's scheduled unconfirmed sweep, on a timer.
+      const sweep = await importHandler<LambdaHandler<unknown, unknown>>(FUNCTION_ENTRIES.lifecycle);
+      const sweepFunction = { functionName: `${prefix}-lifecycle`, timeoutMs: 120_000, region: awsRegion };
+      let sweeping: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(
+        () => {
+          sweeping = sweep({}, createLambdaContext(sweepFunction)).catch((error) => options.onError?.(error));
+        },
+        (options.sweepIntervalSeconds ?? 60) * 1000,
+      );
+      timer.unref();
+      stops.push(async () => {
+        clearInterval(timer);
+        await sweeping;
+      });
     }
 
     if (media) {

@@ -56,7 +56,9 @@ export const SuppressionChangeDataSchema = z.object({
   channel: nonEmpty(),
   identity: nonEmpty(),
   source: SuppressionSourceSchema,
-  keyword: z.optional(nonEmpty().check(z.describe('The keyword as configured (case-folded), for source keyword'))),
+  keyword: z.optional(
+    nonEmpty().check(z.describe('The keyword as configured (case-folded), for source keyword')),
+  ),
 });
 export type SuppressionChangeData = z.infer<typeof SuppressionChangeDataSchema>;
 

@@ -211,13 +211,19 @@ export function createCommandStatusStore(options: CommandStatusStoreOptions) {
   }
 
   /** Notes a `switching_channel` report in the history (once per event); the status stays. */
-  async function noteSwitchingChannel(id: string, eventId: string, at: string, channel?: string): Promise<boolean> {
+  async function noteSwitchingChannel(
+    id: string,
+    eventId: string,
+    at: string,
+    channel?: string,
+  ): Promise<boolean> {
     try {
       await doc.send(
         new UpdateCommand({
           TableName,
           Key: { id },
-          UpdateExpression: 'SET history = list_append(if_not_exists(history, :empty), :entry) ADD eventIds :eventIds',
+          UpdateExpression:
+            'SET history = list_append(if_not_exists(history, :empty), :entry) ADD eventIds :eventIds',
           ConditionExpression: 'attribute_exists(id) AND NOT contains(eventIds, :eventId)',
           ExpressionAttributeValues: {
             ':empty': [],
@@ -295,7 +301,11 @@ export function createCommandStatusStore(options: CommandStatusStoreOptions) {
           UpdateExpression: 'SET unconfirmedAt = if_not_exists(unconfirmedAt, :at)',
           ConditionExpression: 'attribute_exists(sweepBucket) AND #status IN (:s0, :s1)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at, ':s0': UNCONFIRMED_STATUSES[0], ':s1': UNCONFIRMED_STATUSES[1] },
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':s0': UNCONFIRMED_STATUSES[0],
+            ':s1': UNCONFIRMED_STATUSES[1],
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -34,7 +34,8 @@ function getRuntime(): Runtime {
   if (runtime) return runtime;
   const read = readLifecycleConfig(process.env);
   const problems = read.ok ? [] : read.problems;
-  if (read.ok && !read.config.publishQueueUrl) problems.push('ROUTER_QUEUE_URL or EVENTS_QUEUE_URL: required');
+  if (read.ok && !read.config.publishQueueUrl)
+    problems.push('ROUTER_QUEUE_URL or EVENTS_QUEUE_URL: required');
   if (!read.ok || problems.length > 0) {
     logger.error('lifecycle sweep misconfigured', { problems });
     throw new Error(`lifecycle sweep misconfigured: ${problems.join('; ')}`);
@@ -49,7 +50,8 @@ function getRuntime(): Runtime {
 
 async function sweep(_event: unknown, context: Context): Promise<SweepResult> {
   const { config, store, sqs } = getRuntime();
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
+  const remaining =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
   const result = await sweepUnconfirmed({
     store,
     sqs,
@@ -60,7 +62,9 @@ async function sweep(_event: unknown, context: Context): Promise<SweepResult> {
     deadline: Date.now() + remaining - DEADLINE_MARGIN_MS,
   });
   metrics.addMetric('OutboundUnconfirmed', MetricUnit.Count, result.published);
-  (result.published > 0 || result.truncated ? logger.warn : logger.info).call(logger, 'unconfirmed sweep', { ...result });
+  (result.published > 0 || result.truncated ? logger.warn : logger.info).call(logger, 'unconfirmed sweep', {
+    ...result,
+  });
   return result;
 }
 

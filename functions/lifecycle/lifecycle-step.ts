@@ -95,7 +95,11 @@ export function createLifecycleStep(options: LifecycleStepOptions): RouterStep {
         return [];
       case 'unchanged':
         tools.count('LifecycleDuplicateOrLate');
-        tools.log('debug', 'delivery report changes nothing', { key, status: meaning.status, current: result.current });
+        tools.log('debug', 'delivery report changes nothing', {
+          key,
+          status: meaning.status,
+          current: result.current,
+        });
         return [];
       case 'changed': {
         const { record } = result;
@@ -144,7 +148,10 @@ export function createLifecycleStep(options: LifecycleStepOptions): RouterStep {
  * @example
  * ROUTER_STEP_FACTORIES = [lifecycleStepFromEnvironment, ...];
  */
-export function lifecycleStepFromEnvironment(env: Environment, tools: RouterStepTools): RouterStep | undefined {
+export function lifecycleStepFromEnvironment(
+  env: Environment,
+  tools: RouterStepTools,
+): RouterStep | undefined {
   if (!env.IDEMPOTENCY_TABLE) return undefined;
   const read = readLifecycleConfig(env);
   if (!read.ok) throw new Error(`lifecycle step misconfigured: ${read.problems.join('; ')}`);

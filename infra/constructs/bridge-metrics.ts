@@ -25,4 +25,5 @@ export const SERVICE_NAMES = {
   send: 'sinch-bridge-send',
   router: 'sinch-bridge-router',
   media: 'sinch-bridge-media',
+  lifecycle: 'sinch-bridge-lifecycle',
 } as const;

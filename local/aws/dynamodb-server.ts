@@ -45,7 +45,9 @@ export async function startLocalDynamoDb(options: {
   });
   for (const table of options.tables ?? []) {
     const { name: TableName, indexes = [] } = typeof table === 'string' ? { name: table } : table;
-    const attributes = new Map<string, AttributeDefinition>([['id', { AttributeName: 'id', AttributeType: 'S' }]]);
+    const attributes = new Map<string, AttributeDefinition>([
+      ['id', { AttributeName: 'id', AttributeType: 'S' }],
+    ]);
     for (const index of indexes) {
       for (const key of [index.partitionKey, index.sortKey]) {
         if (key) attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
@@ -63,7 +65,9 @@ export async function startLocalDynamoDb(options: {
                 IndexName: index.indexName,
                 KeySchema: [
                   { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
-                  ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
+                  ...(index.sortKey
+                    ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }]
+                    : []),
                 ],
                 Projection: { ProjectionType: 'ALL' as const },
               })),

@@ -5,8 +5,8 @@
  * accepted commands as the send function leaves them (its record, its `outbound.accepted`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudEvent } from '../../functions/events/cloud-event';
 import { toOutboundAcceptedEvent } from '../../functions/events/outbound-events';
 import {
@@ -16,14 +16,14 @@ import {
   statusRecordKey,
 } from '../../functions/lifecycle/command-status-store';
 import { createLifecycleStep } from '../../functions/lifecycle/lifecycle-step';
-import { sweepUnconfirmed, type SweepResult } from '../../functions/lifecycle/unconfirmed-sweep';
+import { type SweepResult, sweepUnconfirmed } from '../../functions/lifecycle/unconfirmed-sweep';
 import { createEventRouter } from '../../functions/router/event-router';
 import { SILENT_TOOLS } from '../../functions/router/steps';
 import { toEventQueueMessage } from '../../functions/webhook/event-queue-message';
 import { normalizeCallback } from '../../functions/webhook/normalize-callback';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb-server';
-import { callbacks, TEST_APP_ID, TEST_PROJECT_ID } from '../support/callbacks';
 import { REGION, type RouterStand, startRouterStand } from '../router/router-stand';
+import { callbacks, TEST_APP_ID, TEST_PROJECT_ID } from '../support/callbacks';
 
 export const APP = TEST_APP_ID;
 export const ORIGIN = { region: 'eu', projectId: TEST_PROJECT_ID };
@@ -36,9 +36,17 @@ export interface LifecycleStand {
   store: CommandStatusStore;
   counts: Map<string, number>;
   /** Writes the record the send function leaves after Sinch accepted a command (or `sending` before). */
-  seedCommand(commandId: string, o?: { messageId?: string; status?: string; identity?: string; acceptedAt?: string }): Promise<void>;
+  seedCommand(
+    commandId: string,
+    o?: { messageId?: string; status?: string; identity?: string; acceptedAt?: string },
+  ): Promise<void>;
   /** Puts the send function's `outbound.accepted` on the router queue. */
-  produceAccepted(commandId: string, messageId: string, acceptedTime: string, identity?: string): Promise<void>;
+  produceAccepted(
+    commandId: string,
+    messageId: string,
+    acceptedTime: string,
+    identity?: string,
+  ): Promise<void>;
   /** Puts a MESSAGE_DELIVERY callback on the router queue as the webhook does; answers its event. */
   produceReport(o: {
     commandId?: string;
@@ -147,7 +155,9 @@ export async function startLifecycleStand(): Promise<LifecycleStand> {
         new SendMessageCommand({
           QueueUrl: router.routerQueueUrl,
           ...message,
-          ...(o.late ? { MessageDeduplicationId: `${message.MessageDeduplicationId}-late-${++lateCounter}` } : {}),
+          ...(o.late
+            ? { MessageDeduplicationId: `${message.MessageDeduplicationId}-late-${++lateCounter}` }
+            : {}),
         }),
       );
       return event as CloudEvent;

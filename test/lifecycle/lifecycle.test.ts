@@ -21,12 +21,18 @@ afterAll(async () => {
 /** A fresh command (and conversation) per test: queues dedupe across tests otherwise. */
 function newCommand() {
   const n = randomUUID().slice(0, 8);
-  return { commandId: `order-${n}`, messageId: sinchId(), identity: `4670${n.replace(/\D/g, '1').slice(0, 7)}` };
+  return {
+    commandId: `order-${n}`,
+    messageId: sinchId(),
+    identity: `4670${n.replace(/\D/g, '1').slice(0, 7)}`,
+  };
 }
 
 type Taken = Awaited<ReturnType<LifecycleStand['router']['takeEvents']>>;
 const statuses = (events: Taken) =>
-  events.filter((e) => e.body.type === OUTBOUND_STATUS_TYPE).map((e) => e.body.data as Record<string, unknown>);
+  events
+    .filter((e) => e.body.type === OUTBOUND_STATUS_TYPE)
+    .map((e) => e.body.data as Record<string, unknown>);
 
 describe('lifecycle step', () => {
   it('follows accepted -> queued_on_channel -> delivered -> read, each status right after its report, in the conversation group', async () => {
@@ -42,15 +48,42 @@ describe('lifecycle step', () => {
     // Assess
     const events = await stand.router.takeEvents();
     expect(events.map((e) => e.body.type)).toEqual([
-      'sinch.conversation.message_delivery', OUTBOUND_STATUS_TYPE,
-      'sinch.conversation.message_delivery', OUTBOUND_STATUS_TYPE,
-      'sinch.conversation.message_delivery', OUTBOUND_STATUS_TYPE,
+      'sinch.conversation.message_delivery',
+      OUTBOUND_STATUS_TYPE,
+      'sinch.conversation.message_delivery',
+      OUTBOUND_STATUS_TYPE,
+      'sinch.conversation.message_delivery',
+      OUTBOUND_STATUS_TYPE,
     ]);
     expect(new Set(events.map((e) => e.groupId))).toEqual(new Set([`${APP}:WHATSAPP:${c.identity}`]));
     expect(statuses(events)).toEqual([
-      { id: c.commandId, appId: APP, messageId: c.messageId, status: 'queued_on_channel', previousStatus: 'accepted', channel: 'WHATSAPP', identity: c.identity },
-      { id: c.commandId, appId: APP, messageId: c.messageId, status: 'delivered', previousStatus: 'queued_on_channel', channel: 'WHATSAPP', identity: c.identity },
-      { id: c.commandId, appId: APP, messageId: c.messageId, status: 'read', previousStatus: 'delivered', channel: 'WHATSAPP', identity: c.identity },
+      {
+        id: c.commandId,
+        appId: APP,
+        messageId: c.messageId,
+        status: 'queued_on_channel',
+        previousStatus: 'accepted',
+        channel: 'WHATSAPP',
+        identity: c.identity,
+      },
+      {
+        id: c.commandId,
+        appId: APP,
+        messageId: c.messageId,
+        status: 'delivered',
+        previousStatus: 'queued_on_channel',
+        channel: 'WHATSAPP',
+        identity: c.identity,
+      },
+      {
+        id: c.commandId,
+        appId: APP,
+        messageId: c.messageId,
+        status: 'read',
+        previousStatus: 'delivered',
+        channel: 'WHATSAPP',
+        identity: c.identity,
+      },
     ]);
     const record = await stand.store.read(statusRecordKey(APP, c.commandId));
     expect(record?.status).toBe('read');
@@ -112,7 +145,9 @@ describe('lifecycle step', () => {
     await stand.produceReport({ ...c, status: 'DELIVERED', channel: 'SMS' });
     await stand.route();
     const changes = statuses(await stand.router.takeEvents());
-    expect(changes.map((s) => [s.previousStatus, s.status, s.channel])).toEqual([['accepted', 'delivered', 'SMS']]);
+    expect(changes.map((s) => [s.previousStatus, s.status, s.channel])).toEqual([
+      ['accepted', 'delivered', 'SMS'],
+    ]);
     const record = await stand.store.read(statusRecordKey(APP, c.commandId));
     expect(record?.history?.map((h) => h.status)).toEqual(['switching_channel', 'delivered']);
   });
@@ -128,7 +163,10 @@ describe('lifecycle step', () => {
     await stand.seedCommand(c.commandId, { messageId: c.messageId, identity: c.identity });
     await stand.route();
     const events = await stand.router.takeEvents();
-    expect(events.map((e) => e.body.type)).toEqual(['sinch.conversation.message_delivery', OUTBOUND_STATUS_TYPE]);
+    expect(events.map((e) => e.body.type)).toEqual([
+      'sinch.conversation.message_delivery',
+      OUTBOUND_STATUS_TYPE,
+    ]);
   });
 
   it('matches a report without correlation id by message id, and ignores reports of unknown commands', async () => {
@@ -136,7 +174,12 @@ describe('lifecycle step', () => {
     await stand.seedCommand(c.commandId, { messageId: c.messageId, identity: c.identity });
     await stand.produceReport({ messageId: c.messageId, identity: c.identity, status: 'DELIVERED' });
     await stand.produceReport({ messageId: sinchId(), identity: c.identity, status: 'DELIVERED' });
-    await stand.produceReport({ commandId: 'not-ours', messageId: sinchId(), identity: c.identity, status: 'READ' });
+    await stand.produceReport({
+      commandId: 'not-ours',
+      messageId: sinchId(),
+      identity: c.identity,
+      status: 'READ',
+    });
     await stand.route();
     const events = await stand.router.takeEvents();
     expect(statuses(events).map((s) => [s.id, s.status])).toEqual([[c.commandId, 'delivered']]);
@@ -146,20 +189,24 @@ describe('lifecycle step', () => {
 
 describe('unconfirmed sweep', () => {
   const accepted = new Date('2026-11-30T10:00:00.000Z');
-  const after = (seconds: number) => accepted.getTime() + seconds * 1000;
+  const secondsAfter = (seconds: number) => accepted.getTime() + seconds * 1000;
 
   it('publishes outbound.unconfirmed once for an accepted command with no confirmation in time, and a late report still counts', async () => {
     // Prepare
     const c = newCommand();
-    await stand.seedCommand(c.commandId, { messageId: c.messageId, identity: c.identity, acceptedAt: accepted.toISOString() });
+    await stand.seedCommand(c.commandId, {
+      messageId: c.messageId,
+      identity: c.identity,
+      acceptedAt: accepted.toISOString(),
+    });
     await stand.produceAccepted(c.commandId, c.messageId, accepted.toISOString(), c.identity);
     await stand.produceReport({ ...c, status: 'QUEUED_ON_CHANNEL', eventTime: '2026-11-30T10:00:05.000Z' });
     await stand.route();
     await stand.router.takeEvents();
     // Act
-    const early = await stand.sweep(after(TIMEOUT_SECONDS - 60));
-    const due = await stand.sweep(after(TIMEOUT_SECONDS + 60));
-    const again = await stand.sweep(after(TIMEOUT_SECONDS + 600));
+    const early = await stand.sweep(secondsAfter(TIMEOUT_SECONDS - 60));
+    const due = await stand.sweep(secondsAfter(TIMEOUT_SECONDS + 60));
+    const again = await stand.sweep(secondsAfter(TIMEOUT_SECONDS + 600));
     await stand.route();
     const events = await stand.router.takeEvents();
     // Assess
@@ -182,14 +229,18 @@ describe('unconfirmed sweep', () => {
     await stand.route();
     const late = await stand.router.takeEvents();
     expect(statuses(late).map((s) => s.status)).toEqual(['delivered']);
-    expect((await stand.sweep(after(TIMEOUT_SECONDS * 3))).published).toBe(0);
+    expect((await stand.sweep(secondsAfter(TIMEOUT_SECONDS * 3))).published).toBe(0);
   });
 
   it('never publishes unconfirmed for a command confirmed in time, whichever of accepted and the report routes first', async () => {
     const c = newCommand();
     const d = newCommand();
     for (const x of [c, d]) {
-      await stand.seedCommand(x.commandId, { messageId: x.messageId, identity: x.identity, acceptedAt: accepted.toISOString() });
+      await stand.seedCommand(x.commandId, {
+        messageId: x.messageId,
+        identity: x.identity,
+        acceptedAt: accepted.toISOString(),
+      });
     }
     await stand.produceAccepted(c.commandId, c.messageId, accepted.toISOString(), c.identity);
     await stand.produceReport({ ...c, status: 'DELIVERED' });
@@ -197,7 +248,7 @@ describe('unconfirmed sweep', () => {
     await stand.produceAccepted(d.commandId, d.messageId, accepted.toISOString(), d.identity);
     await stand.route();
     await stand.router.takeEvents();
-    const swept = await stand.sweep(after(TIMEOUT_SECONDS * 2));
+    const swept = await stand.sweep(secondsAfter(TIMEOUT_SECONDS * 2));
     expect(swept.published).toBe(0);
     for (const x of [c, d]) {
       const record = await stand.store.read(statusRecordKey(APP, x.commandId));
