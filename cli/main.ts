@@ -14,6 +14,7 @@ import { registerDoctorCommand } from './commands/doctor';
 import { registerMediaCommands } from './commands/media';
 import { registerSendCommand } from './commands/send';
 import { registerSimulateCommand } from './commands/simulate';
+import { registerStatusCommand } from './commands/status';
 import { registerTailCommand } from './commands/tail';
 import { registerVerifyCommand } from './commands/verify';
 import { registerWebhooksCommands } from './commands/webhooks';
@@ -33,6 +34,7 @@ const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerArchiveCommands,
   registerMediaCommands,
   registerCompletionCommand,
+  registerStatusCommand,
 ];
 
 const STYLES = {
