@@ -30,19 +30,24 @@ export interface CommandTableIndex {
   indexName: string;
   partitionKey: { name: string; type: 'S' | 'N' };
   sortKey?: { name: string; type: 'S' | 'N' };
+  /** What the index copies: only keys (both lifecycle indexes are read for the record key only). */
+  projection: 'KEYS_ONLY';
 }
 
 /**
  * The lifecycle's sparse indexes on the command table: only records that have the key attributes
  * are in them (accepted commands for `messageId`, watched ones for `sweep`), so neither costs a
- * write for the others. Both project all attributes (the records are small).
+ * write for the others. Both project keys only: their readers need the record key, and a
+ * keys-only index costs no write when other attributes of the record change (each delivery
+ * report would otherwise be written twice more).
  */
 export const COMMAND_TABLE_INDEXES: readonly CommandTableIndex[] = [
-  { indexName: MESSAGE_ID_INDEX, partitionKey: { name: 'messageId', type: 'S' } },
+  { indexName: MESSAGE_ID_INDEX, partitionKey: { name: 'messageId', type: 'S' }, projection: 'KEYS_ONLY' },
   {
     indexName: SWEEP_INDEX,
     partitionKey: { name: 'sweepBucket', type: 'S' },
     sortKey: { name: 'dueAtEpoch', type: 'N' },
+    projection: 'KEYS_ONLY',
   },
 ];
 
@@ -269,8 +274,8 @@ export function createCommandStatusStore(options: CommandStatusStoreOptions) {
     }
   }
 
-  /** Commands of one sweep partition due by `nowEpoch` (one page at a time). */
-  async function* due(sweepBucket: string, nowEpoch: number): AsyncGenerator<StatusRecord> {
+  /** Keys of the commands of one sweep partition due by `nowEpoch` (one page at a time; the index holds keys only). */
+  async function* due(sweepBucket: string, nowEpoch: number): AsyncGenerator<{ id: string }> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await doc.send(
@@ -282,7 +287,7 @@ export function createCommandStatusStore(options: CommandStatusStoreOptions) {
           ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
         }),
       );
-      for (const item of page.Items ?? []) yield item as StatusRecord;
+      for (const item of page.Items ?? []) yield { id: item.id as string };
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }

@@ -66,7 +66,7 @@ export class MessageLifecycle extends Construct {
           ...(index.sortKey
             ? { sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) } }
             : {}),
-          projectionType: dynamodb.ProjectionType.ALL,
+          projectionType: dynamodb.ProjectionType.KEYS_ONLY,
         });
       }
     }

@@ -9,11 +9,13 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
-/** A global secondary index of a local table (all attributes projected). */
+/** A global secondary index of a local table. */
 export interface LocalTableIndex {
   indexName: string;
   partitionKey: { name: string; type: 'S' | 'N' };
   sortKey?: { name: string; type: 'S' | 'N' } | undefined;
+  /** @default 'ALL' */
+  projection?: 'ALL' | 'KEYS_ONLY' | undefined;
 }
 
 /** A table to create: a name (partition key `id` only) or a name with secondary indexes. */
@@ -69,7 +71,7 @@ export async function startLocalDynamoDb(options: {
                     ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }]
                     : []),
                 ],
-                Projection: { ProjectionType: 'ALL' as const },
+                Projection: { ProjectionType: index.projection ?? 'ALL' },
               })),
             }
           : {}),

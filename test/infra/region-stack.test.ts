@@ -394,7 +394,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
       expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(4);
       expect(byMetric('5xx')).toHaveLength(1);
-      expect(byMetric('Errors')).toHaveLength(4);
+      expect(byMetric('Errors')).toHaveLength(5);
       // Math over the functions' own counts: the metric names and dimensions they emit.
       const math = (name: string) => {
         const found = alarms.find((a) => JSON.stringify(a.AlarmDescription).includes(name));
@@ -420,7 +420,7 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         expect.arrayContaining(['SendInvalidCommand', 'SendExhausted', 'SendRejected']),
       );
       expect(JSON.stringify(send.metrics)).toContain('sinch-bridge-send');
-      expect(byMetric('Throttles')).toHaveLength(4);
+      expect(byMetric('Throttles')).toHaveLength(5);
       for (const alarm of alarms) {
         expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringContaining('AlarmTopic') }]);
         expect(alarm.AlarmDescription).toMatch(/Sinch region eu/);
