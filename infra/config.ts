@@ -6,6 +6,7 @@ import {
   WEBHOOK_TRIGGERS,
   type WebhookTrigger,
 } from '../functions/sinch/webhooks-api';
+import { AppOptOutSchema } from '../functions/suppression/opt-out-keywords';
 import { didYouMean } from './did-you-mean';
 
 /** Sinch Conversation API regions: an app lives in exactly one of them. */
@@ -32,6 +33,11 @@ export const SinchAppSchema = z.strictObject({
     )
     .min(1)
     .optional(),
+  /**
+   * Opt-out keywords (replacing the defaults, per app and per channel) and a confirmation text
+   * sent once on opt-out: docs/opt-outs.md.
+   */
+  optOut: z.optional(AppOptOutSchema),
 });
 
 /** The retention periods CloudWatch Logs accepts. */
@@ -67,6 +73,8 @@ export const TunablesSchema = z.strictObject({
     .max(13 * 86_400),
   /** `outbound.unconfirmed` events per hour that raise the alarm. */
   unconfirmedAlarmThreshold: z.number().int().min(1),
+  /** Opt-outs (keywords and OPT_OUT callbacks) per hour that raise the alarm. */
+  optOutAlarmThreshold: z.number().int().min(1),
 });
 export type Tunables = z.output<typeof TunablesSchema>;
 
@@ -86,6 +94,7 @@ export const TUNABLE_DEFAULTS: Tunables = {
   oldestMessageAgeSeconds: 900,
   deliveryTimeoutSeconds: 86_400,
   unconfirmedAlarmThreshold: 10,
+  optOutAlarmThreshold: 50,
 };
 
 /** Every AWS region aws-cdk-lib knows (its region-info fact tables: offline, updated with the library). */

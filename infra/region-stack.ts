@@ -15,6 +15,7 @@ import { BridgeMonitoring } from './constructs/monitoring';
 import { WebhookRegistration } from './constructs/registration';
 import { EventRouter } from './constructs/router';
 import { OutboundSender } from './constructs/sender';
+import { SuppressionList } from './constructs/suppression';
 import { acknowledge, NAG_ACKNOWLEDGEMENTS } from './nag';
 
 export interface RegionStackProps extends StackProps {
@@ -49,6 +50,7 @@ export class RegionStack extends Stack {
   /** Inbound media copies; absent when `media.enabled` is false. */
   readonly media?: MediaStore;
   readonly lifecycle: MessageLifecycle;
+  readonly suppression: SuppressionList;
   readonly registration?: WebhookRegistration;
   readonly monitoring: BridgeMonitoring;
   readonly producerPolicy: iam.ManagedPolicy;
@@ -114,6 +116,13 @@ export class RegionStack extends Stack {
       router: this.router,
       eventsQueue: this.ingress.eventsQueue,
       ...(props.code?.lifecycle ? { code: props.code.lifecycle } : {}),
+    });
+    this.suppression = new SuppressionList(this, 'Suppression', {
+      apps: settings.apps,
+      router: this.router,
+      sendFunction: this.sender.sendFunction,
+      outboundQueue: this.sender.outboundQueue,
+      optOutAlarmThreshold: tunables.optOutAlarmThreshold,
     });
     if (settings.registration.enabled) {
       this.registration = new WebhookRegistration(this, 'Registration', {
@@ -231,6 +240,7 @@ export class RegionStack extends Stack {
     });
 
     this.lifecycle.alarmTo(this.monitoring.alarmTopic, this.monitoring.dashboard);
+    this.suppression.alarmTo(this.monitoring.alarmTopic, this.monitoring.dashboard);
 
     this.addOutputs(settings);
   }
@@ -279,6 +289,12 @@ export class RegionStack extends Stack {
       'Sinch access key: {"keyId","keySecret"}',
     );
     output('IdempotencyTableName', this.sender.idempotencyTable.tableName, 'Send idempotency records');
+    output('SuppressionTableName', this.suppression.table.tableName, 'Opt-outs: the suppression list');
+    output(
+      'RouterQueueUrl',
+      this.router.routerQueue.queueUrl,
+      'Internal router queue (operator events go here)',
+    );
     if (this.media) {
       output(
         'MediaBucketName',

@@ -5,6 +5,8 @@ import { ERROR_OUTPUT_PREFIX, FIREHOSE_PREFIX } from '../functions/archive/archi
 import { COMMAND_TABLE_INDEXES, MESSAGE_ID_INDEX } from '../functions/lifecycle/command-status-store';
 import { outboundMaxReceiveCount } from '../functions/send/backoff';
 import { sendTimeoutsFor } from '../functions/send/deadline';
+import type { OptOutApps } from '../functions/suppression/opt-out-keywords';
+import { SUPPRESSION_TABLE_INDEXES } from '../functions/suppression/suppression-list';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
 import { MEDIA_DEFAULTS, TUNABLE_DEFAULTS } from '../infra/config';
 import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './api-gateway';
@@ -92,6 +94,8 @@ export interface LocalBridgeOptions {
   deliveryTimeoutSeconds?: number;
   /** How often the unconfirmed sweep runs; default 60 s (the stack: every 5 minutes). */
   sweepIntervalSeconds?: number;
+  /** Opt-out settings per app (keywords per channel, confirmation text), as the stack's `apps[].optOut`. */
+  optOut?: OptOutApps;
   /** Told about each send invocation (benchmarks count them). */
   onSendBatch?: (outcome: BatchOutcome) => void;
   /**
@@ -307,9 +311,13 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     });
     stops.push(() => sqs.close());
     const idempotencyTable = `${prefix}-idempotency`;
+    const suppressionTable = `${prefix}-suppressions`;
     const ddb: LocalDynamoDb = await startLocalDynamoDb({
       // The command records, with the lifecycle's indexes, as the stack has them.
-      tables: [{ name: idempotencyTable, indexes: COMMAND_TABLE_INDEXES }],
+      tables: [
+        { name: idempotencyTable, indexes: COMMAND_TABLE_INDEXES },
+        { name: suppressionTable, indexes: SUPPRESSION_TABLE_INDEXES },
+      ],
       region: awsRegion,
     });
     stops.push(() => ddb.close());
@@ -395,6 +403,10 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       IDEMPOTENCY_TABLE: idempotencyTable,
       LIFECYCLE_MESSAGE_ID_INDEX: MESSAGE_ID_INDEX,
       DELIVERY_TIMEOUT_SECONDS: String(options.deliveryTimeoutSeconds ?? TUNABLES.deliveryTimeoutSeconds),
+      SUPPRESSION_TABLE: suppressionTable,
+      ...(options.optOut && Object.keys(options.optOut).length > 0
+        ? { SUPPRESSION_APPS: JSON.stringify(options.optOut), OUTBOUND_QUEUE_URL: queueUrls.outbound }
+        : {}),
       MAX_ATTEMPTS: String(maxAttempts),
       SINCH_TIMEOUT_MS: String(sendSizing.sinchTimeoutMs),
       ...(media

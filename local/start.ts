@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     queueUrls: bridge.queueUrls,
     secrets: bridge.secrets,
     idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE,
+    suppressionTable: bridge.environment.SUPPRESSION_TABLE,
     consoleUrl: bridge.consoleUrl,
     eventFeedUrl: bridge.eventFeedUrl,
   });

@@ -27,10 +27,14 @@ export const LocalBridgeStateSchema = z.object({
     eventsDlq: z.string(),
     outbound: z.string(),
     outboundDlq: z.string(),
+    /** The router queue: where operator changes (e.g. `suppressions add`) publish their events. */
+    router: z.string().optional(),
   }),
   secrets: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   /** The send function's idempotency table (command records), for `send --wait`. */
   idempotencyTable: z.string().optional(),
+  /** The suppression list's table (opt-outs). */
+  suppressionTable: z.string().optional(),
   /** The console page (`<webhookBaseUrl>/console`). */
   consoleUrl: z.optional(z.string()),
   /** The read-only feed of what the queues accepted (`GET ...?after=<seq>&waitSeconds=<n>&queue=...`). */

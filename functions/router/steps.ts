@@ -11,6 +11,7 @@
 import { archiveStep } from '../archive/archive-step';
 import { lifecycleStepFromEnvironment } from '../lifecycle/lifecycle-step';
 import { mediaStep } from '../media/media-step';
+import { suppressionStepFromEnvironment } from '../suppression/suppression-step';
 import type { RouterStep } from './router-step';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -31,7 +32,7 @@ export type RouterStepFactory = (env: Environment, tools: RouterStepTools) => Ro
 
 export const ROUTER_STEP_FACTORIES: readonly RouterStepFactory[] = [
   lifecycleStepFromEnvironment,
-  // suppression: (env) => suppressionStep(env),
+  suppressionStepFromEnvironment,
   (env) => mediaStep(env),
   archiveStep,
 ];

@@ -33,6 +33,9 @@ export async function startBridgeForCli(
       ...(bridge.environment.IDEMPOTENCY_TABLE
         ? { idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE }
         : {}),
+      ...(bridge.environment.SUPPRESSION_TABLE
+        ? { suppressionTable: bridge.environment.SUPPRESSION_TABLE }
+        : {}),
     },
     join(dir, 'local.json'),
   );
