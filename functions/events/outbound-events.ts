@@ -29,8 +29,11 @@ export const OutboundAcceptedDataSchema = z.object({
 });
 export type OutboundAcceptedData = z.infer<typeof OutboundAcceptedDataSchema>;
 
-/** `invalid_command`: never sent; `rejected`: Sinch 4xx; `exhausted`: retries used up. */
-export const OutboundFailureKindSchema = z.enum(['invalid_command', 'rejected', 'exhausted']);
+/**
+ * `invalid_command`: never sent; `rejected`: Sinch 4xx; `exhausted`: retries used up;
+ * `suppressed`: the recipient opted out (no call to Sinch, not dead-lettered).
+ */
+export const OutboundFailureKindSchema = z.enum(['invalid_command', 'rejected', 'exhausted', 'suppressed']);
 export type OutboundFailureKind = z.infer<typeof OutboundFailureKindSchema>;
 
 export const OutboundFailedDataSchema = z.object({

@@ -17,7 +17,7 @@
  * | `id` | S | `command#<appId>#<commandId>` ({@link commandRecordKey}) |
  * | `appId`, `commandId` | S | the command's app and `id` (Sinch `correlation_id`) |
  * | `payloadHash` | S | hex SHA-256 of the command in canonical JSON: a reused id with other content is refused |
- * | `status` | S | `sending` (claimed, not yet accepted), `accepted`, `rejected`, `exhausted`; lifecycle adds `queued_on_channel`, `delivered`, `read`, `failed` |
+ * | `status` | S | `sending` (claimed, not yet accepted), `accepted`, `rejected`, `exhausted`, `suppressed` (refused: the recipient opted out; never sent); lifecycle adds `queued_on_channel`, `delivered`, `read`, `failed` |
  * | `attempts` | N | Sinch calls made for this command in the current round (a DLQ redrive starts a new round) |
  * | `leaseUntil` | N | epoch ms until which the current claim holds; 0 once released |
  * | `messageId` | S | Sinch `message_id`, once accepted (absent when Sinch answered 2xx without one) |
@@ -38,10 +38,13 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 export const COMMAND_RECORD_PREFIX = 'command';
 
 /** Statuses the send function writes. */
-export type SendStatus = 'sending' | 'accepted' | 'rejected' | 'exhausted';
+export type SendStatus = 'sending' | 'accepted' | 'rejected' | 'exhausted' | 'suppressed';
 
-/** Statuses from which a new claim may start (a redrive out of the DLQ starts a new round). */
-const REOPENED: readonly SendStatus[] = ['rejected', 'exhausted'];
+/**
+ * Statuses from which a new claim may start: a redrive out of the DLQ starts a new round, and a
+ * command refused while its recipient was suppressed may be sent again after they opted back in.
+ */
+const REOPENED: readonly SendStatus[] = ['rejected', 'exhausted', 'suppressed'];
 
 /** The item as stored (lifecycle adds attributes; they are kept, not read here). */
 export interface CommandRecord {
@@ -228,6 +231,59 @@ export function createCommandRecordStore(options: CommandRecordStoreOptions) {
     };
   }
 
+  /**
+   * Instead of a claim, for a command whose recipient is suppressed: `suppressed`, so `send
+   * --wait` and `status` see why it was not sent. Refused (answers false) when the record shows
+   * the command was taken before the opt-out (accepted or later, sent right now, or another
+   * payload under the same id): the caller then claims as usual, which answers for those.
+   */
+  async function suppress(input: Omit<ClaimInput, 'leaseUntil' | 'maxAttempts'>): Promise<boolean> {
+    const at = stamps();
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { id: commandRecordKey(input.appId, input.commandId) },
+          UpdateExpression:
+            'SET appId = :appId, commandId = :commandId, payloadHash = :hash, #status = :suppressed, ' +
+            'attempts = if_not_exists(attempts, :zero), leaseUntil = :zero, lastError = :suppressed, ' +
+            'createdAt = if_not_exists(createdAt, :iso), createdAtEpoch = if_not_exists(createdAtEpoch, :epoch), ' +
+            'updatedAt = :iso, updatedAtEpoch = :epoch, #ttl = :ttl' +
+            (input.channel ? ', channel = :channel' : '') +
+            (input.identity ? ', #identity = :identity' : ''),
+          ConditionExpression:
+            'attribute_not_exists(id) OR (payloadHash = :hash AND (#status IN (:suppressed, :rejected, :exhausted) ' +
+            'OR (#status = :sending AND leaseUntil < :now)))',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#ttl': 'ttl',
+            ...(input.identity ? { '#identity': 'identity' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':appId': input.appId,
+            ':commandId': input.commandId,
+            ':hash': input.payloadHash,
+            ':suppressed': 'suppressed',
+            ':rejected': 'rejected',
+            ':exhausted': 'exhausted',
+            ':sending': 'sending',
+            ':zero': 0,
+            ':iso': at.iso,
+            ':epoch': at.epoch,
+            ':ttl': at.ttl,
+            ':now': now(),
+            ...(input.channel ? { ':channel': input.channel } : {}),
+            ...(input.identity ? { ':identity': input.identity } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
+    }
+  }
+
   /** A command redriven out of the DLQ after `rejected`/`exhausted`: a new round of attempts. */
   async function reopen(input: ClaimInput, existing: CommandRecord): Promise<ClaimResult> {
     const at = stamps();
@@ -369,6 +425,7 @@ export function createCommandRecordStore(options: CommandRecordStoreOptions) {
 
   return {
     claim,
+    suppress,
     complete,
     release,
     giveUp,

@@ -175,6 +175,10 @@ export const OutboundCommandSchema = z
       z.optional(z.enum(METADATA_UPDATE_STRATEGIES)),
       "Sinch's conversation_metadata_update_strategy: how conversationMetadata updates what is stored",
     ),
+    transactional: described(
+      z.optional(z.boolean()),
+      'true: sent even to a recipient on the suppression list (opted out); logged and counted. Not sent to Sinch',
+    ),
   })
   .check(
     z.superRefine((command, ctx) => {

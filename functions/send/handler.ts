@@ -19,6 +19,7 @@ import { configOrThrow } from '../environment';
 import { SinchClient } from '../sinch/client';
 import { SinchError } from '../sinch/errors';
 import type { SinchCredentials } from '../sinch/oauth';
+import { createSuppressionList } from '../suppression/suppression-list';
 import { createCommandRecordStore } from './command-record';
 import { END_MARGIN_MS } from './deadline';
 import { createOutboundSender, type Invocation, type SendReport } from './outbound-sender';
@@ -90,6 +91,9 @@ function getRuntime(): Runtime {
       callTimeoutMs: config.timeouts.totalMs,
       projectHoldSeconds: config.projectHoldSeconds,
       rateLimiter: config.rateLimit ? createRateLimiter(config.rateLimit) : undefined,
+      suppressions: config.suppressionTable
+        ? createSuppressionList({ tableName: config.suppressionTable })
+        : undefined,
       onReport: observe,
       onRecordWriteFailed: (error, write) => {
         metrics.addMetric('CommandRecordWriteFailed', MetricUnit.Count, 1);
@@ -116,6 +120,15 @@ function observe(report: SendReport): void {
   logger.debug('outbound command', { ...line, command: report.command });
   if (report.sendLatencyMs !== undefined) {
     metrics.addMetric('SendLatency', MetricUnit.Milliseconds, report.sendLatencyMs);
+  }
+  if (report.suppressionBypassed) {
+    metrics.addMetric('SendSuppressionBypassed', MetricUnit.Count, 1);
+    logger.warn('transactional command sent to a recipient who opted out', line);
+  }
+  if (outcome.kind === 'suppressed') {
+    metrics.addMetric('SendSuppressed', MetricUnit.Count, 1);
+    logger.info('command not sent: the recipient opted out', line);
+    return;
   }
   if (outcome.kind === 'accepted') {
     metrics.addMetric(outcome.duplicate ? 'SendDuplicate' : 'SendAccepted', MetricUnit.Count, 1);

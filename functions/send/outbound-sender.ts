@@ -73,12 +73,22 @@ export interface OutboundSenderOptions {
   /** Time kept free beside the call for record writes and events; default 2 s. */
   recordMarginMs?: number | undefined;
   rateLimiter?: RateLimiter | undefined;
+  /**
+   * The suppression list (`SUPPRESSION_TABLE`): a command to a recipient on it is refused before
+   * the claim and the Sinch call, unless it is `transactional`. Without it nothing is refused.
+   */
+  suppressions?: SuppressionCheck | undefined;
   /** Told about every record once its fate is settled (logs, metrics). */
   onReport?: ((report: SendReport) => void) | undefined;
   /** Told when a record write failed but the send went on (logs, metrics). */
   onRecordWriteFailed?: ((error: unknown, write: 'complete' | 'release' | 'give_up') => void) | undefined;
   random?: () => number;
   now?: () => number;
+}
+
+/** What the send path needs of the suppression list: one consistent read per recipient identity. */
+export interface SuppressionCheck {
+  isSuppressed(recipient: { appId: string; channel: string; identity: string }): Promise<boolean>;
 }
 
 /** The invocation a batch runs in: its remaining time, and a signal that fires when it ends. */
@@ -104,6 +114,8 @@ export interface SendReport {
   retryInSeconds?: number | undefined;
   /** This answer made the container hold the project's other commands (the alarm metric). */
   projectBlocked?: boolean | undefined;
+  /** A `transactional` command went to a suppressed recipient (logged and counted). */
+  suppressionBypassed?: boolean | undefined;
   /** The echoed command of `outbound.failed` was cut to fit the events queue. */
   commandTruncated?: boolean | undefined;
   /** The command, for DEBUG logging only (holds text and phone numbers). */
@@ -157,7 +169,32 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     }
   }
 
-  type Attempted = { outcome: SendOutcome; attempt?: number; latencyMs?: number; projectBlocked?: boolean };
+  type Attempted = {
+    outcome: SendOutcome;
+    attempt?: number;
+    latencyMs?: number;
+    projectBlocked?: boolean;
+    suppressionBypassed?: boolean;
+  };
+
+  /**
+   * The identities of the command that are on the suppression list (every entry of a fallback
+   * list counts: they are all the same person). A `contactId` recipient has no identity to check.
+   */
+  async function suppressedIdentities(command: OutboundCommand, appId: string): Promise<string[]> {
+    const suppressions = options.suppressions;
+    if (!suppressions || 'contactId' in command.to) return [];
+    const identities = Array.isArray(command.to) ? command.to : [command.to];
+    const found = await Promise.all(
+      identities.map(
+        async (to): Promise<string[]> =>
+          (await suppressions.isSuppressed({ appId, channel: to.channel, identity: to.identity }))
+            ? [to.channel]
+            : [],
+      ),
+    );
+    return found.flat();
+  }
 
   async function attemptSend(
     command: OutboundCommand,
@@ -171,6 +208,75 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     if (invocation.remainingMs() < worstCaseMs || invocation.signal.aborted) {
       return { outcome: deferredAtDeadline() };
     }
+    // Before the claim and the call: an opted-out recipient gets nothing, and costs no attempt.
+    let suppressionBypassed = false;
+    let suppressedOn: string[];
+    try {
+      suppressedOn = await suppressedIdentities(command, appId);
+    } catch (error) {
+      return {
+        outcome: {
+          kind: 'deferred',
+          reason: 'record_unavailable',
+          message: `suppression list unavailable: ${(error as Error)?.name ?? 'error'}`,
+        },
+      };
+    }
+    if (suppressedOn.length > 0) {
+      if (command.transactional === true) {
+        suppressionBypassed = true;
+      } else {
+        const refused = await refuseSuppressed(command, appId, suppressedOn);
+        if (refused) return refused;
+      }
+    }
+    const sent = await claimAndSend(command, appId, receiveCount, invocation);
+    return suppressionBypassed ? { ...sent, suppressionBypassed } : sent;
+  }
+
+  /**
+   * Marks the command record `suppressed` and answers the refusal; answers undefined when the
+   * record shows the command was taken before the opt-out (accepted, or being sent right now):
+   * the claim then answers as for any redelivery, and no second call is made.
+   */
+  async function refuseSuppressed(
+    command: OutboundCommand,
+    appId: string,
+    channels: string[],
+  ): Promise<Attempted | undefined> {
+    const outcome: SendOutcome = {
+      kind: 'suppressed',
+      reason: 'suppressed',
+      message: `the recipient opted out (${[...new Set(channels)].join(', ')}): not sent; set "transactional": true to send anyway`,
+    };
+    if (!options.records) return { outcome };
+    const recipient = recipientIdentityOf(command);
+    try {
+      const marked = await options.records.suppress({
+        appId,
+        commandId: command.id,
+        payloadHash: payloadHashOf(command),
+        channel: recipient?.channel,
+        identity: recipient?.identity,
+      });
+      return marked ? { outcome } : undefined;
+    } catch (error) {
+      return {
+        outcome: {
+          kind: 'deferred',
+          reason: 'record_unavailable',
+          message: `command record unavailable: ${(error as Error)?.name ?? 'error'}`,
+        },
+      };
+    }
+  }
+
+  async function claimAndSend(
+    command: OutboundCommand,
+    appId: string,
+    receiveCount: number,
+    invocation: Invocation,
+  ): Promise<Attempted> {
     try {
       await rateLimiter.acquire(appId);
     } catch {
@@ -360,7 +466,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     const receiveCount = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
     const parsed = parseOutboundCommand(record.body);
     const command = parsed.ok ? parsed.command : undefined;
-    const { outcome, latencyMs, attempt, projectBlocked } = command
+    const { outcome, latencyMs, attempt, projectBlocked, suppressionBypassed } = command
       ? await attemptSend(command, receiveCount, invocation)
       : ({ outcome: { kind: 'invalid_command', reason: parsed.ok ? '' : parsed.reason } } as Attempted);
     const disposition = dispositionOf(outcome, attempt ?? receiveCount, options.retry.maxAttempts);
@@ -379,6 +485,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
       disposition,
       sendLatencyMs: latencyMs,
       projectBlocked,
+      ...(suppressionBypassed ? { suppressionBypassed } : {}),
       command: raw,
     };
 
@@ -395,6 +502,17 @@ export function createOutboundSender(options: OutboundSenderOptions) {
           });
           await publish(event, sender.appId, recipient?.channel, recipient?.identity);
         }
+        return { result: { ok: true }, report };
+      }
+      case 'refuse': {
+        // Deleted, not dead-lettered: nothing is wrong with the command, and nothing to redrive.
+        const data = failedData(disposition.kind, outcome, raw, report);
+        const fitted = fitEventToQueue(
+          toOutboundFailedEvent(options.origin, record.messageId, data),
+          record.body,
+        );
+        await publish(fitted.event, data.appId, recipient?.channel ?? sender?.channel, recipient?.identity);
+        report.commandTruncated = fitted.truncated;
         return { result: { ok: true }, report };
       }
       case 'dead_letter': {
@@ -518,8 +636,8 @@ function failedData(
   report: SendReport,
 ): OutboundFailedData {
   const error: OutboundFailedData['error'] =
-    outcome.kind === 'invalid_command'
-      ? { kind, message: outcome.reason }
+    outcome.kind === 'invalid_command' || outcome.kind === 'suppressed'
+      ? { kind, message: outcome.kind === 'suppressed' ? outcome.message : outcome.reason }
       : outcome.kind === 'accepted'
         ? { kind, message: 'accepted' }
         : {

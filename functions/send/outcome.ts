@@ -16,6 +16,8 @@ export type SendOutcome =
       oddAnswer?: string | undefined;
     }
   | { kind: 'invalid_command'; reason: string }
+  /** The recipient is on the suppression list (opted out): not sent, no call to Sinch. */
+  | { kind: 'suppressed'; reason: 'suppressed'; message: string }
   | {
       kind: 'rejected';
       reason: string;
@@ -93,6 +95,8 @@ export function isProjectWideRefusal(failure: SendFailure): boolean {
 export type RecordDisposition =
   /** Done (accepted or duplicate): delete. */
   | { action: 'delete' }
+  /** Refused by the suppression list: `failed` event (`suppressed`), then delete; not dead-lettered. */
+  | { action: 'refuse'; kind: 'suppressed' }
   /** Never sendable: move to the DLQ with `failed` event of this kind, then delete. */
   | { action: 'dead_letter'; kind: 'invalid_command' | 'rejected' | 'exhausted' }
   /** Try again later: report as a batch item failure with a backoff visibility. */
@@ -112,6 +116,8 @@ export function dispositionOf(outcome: SendOutcome, attempt: number, maxAttempts
       return { action: 'delete' };
     case 'invalid_command':
       return { action: 'dead_letter', kind: 'invalid_command' };
+    case 'suppressed':
+      return { action: 'refuse', kind: 'suppressed' };
     case 'rejected':
       return { action: 'dead_letter', kind: 'rejected' };
     case 'retryable':

@@ -26,6 +26,8 @@ const SendEnvSchema = z.object({
   SINCH_AUTH_URL: z.optional(z.url()),
   OUTBOUND_DLQ_URL: nonEmpty(),
   IDEMPOTENCY_TABLE: nonEmpty(),
+  /** The suppression list: commands to opted-out recipients are refused. Unset: none are. */
+  SUPPRESSION_TABLE: z.optional(nonEmpty()),
   MAX_ATTEMPTS: int(1, DEFAULT_RETRY_POLICY.maxAttempts),
   RETRY_BASE_SECONDS: int(0, DEFAULT_RETRY_POLICY.baseSeconds),
   RETRY_MAX_SECONDS: int(0, DEFAULT_RETRY_POLICY.capSeconds),
@@ -50,6 +52,7 @@ export interface SendConfig {
   authUrl: string;
   dlqUrl: string;
   idempotencyTable: string;
+  suppressionTable?: string | undefined;
   retry: RetryPolicy;
   timeouts: { connectMs: number; totalMs: number };
   /** Per app, per container; undefined = no limit. */
@@ -83,6 +86,7 @@ export function readSendConfig(env: Readonly<Record<string, string | undefined>>
       authUrl: e.SINCH_AUTH_URL ?? DEFAULT_AUTH_URL,
       dlqUrl: e.OUTBOUND_DLQ_URL,
       idempotencyTable: e.IDEMPOTENCY_TABLE,
+      suppressionTable: e.SUPPRESSION_TABLE,
       retry: {
         maxAttempts: e.MAX_ATTEMPTS,
         baseSeconds: e.RETRY_BASE_SECONDS,
