@@ -15,6 +15,7 @@ import { registerMediaCommands } from './commands/media';
 import { registerSendCommand } from './commands/send';
 import { registerSimulateCommand } from './commands/simulate';
 import { registerStatusCommand } from './commands/status';
+import { registerSuppressionsCommands } from './commands/suppressions';
 import { registerTailCommand } from './commands/tail';
 import { registerVerifyCommand } from './commands/verify';
 import { registerWebhooksCommands } from './commands/webhooks';
@@ -35,6 +36,7 @@ const COMMAND_GROUPS: readonly CommandGroup[] = [
   registerMediaCommands,
   registerCompletionCommand,
   registerStatusCommand,
+  registerSuppressionsCommands,
 ];
 
 const STYLES = {
