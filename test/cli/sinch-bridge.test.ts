@@ -162,7 +162,8 @@ describe('npm start, then the CLI in another terminal', () => {
 
   it('sends through the built-in Sinch stand-in and shows the outcome and the delivery reports', async () => {
     const sent = await cli(['send', '--id', 'first-send', '--to', 'SMS:+46700000003', '--text', 'x'], env);
-    const tailed = await cli(['tail', '--json', '--limit', '4', '--timeout', '20'], env);
+    // The outcome, three delivery reports, and the lifecycle's outbound.status after each.
+    const tailed = await cli(['tail', '--json', '--limit', '7', '--timeout', '20'], env);
     expect(sent.code).toBe(0);
     expect(tailed.code).toBe(0);
     const events = tailed.stdout
@@ -184,6 +185,13 @@ describe('npm start, then the CLI in another terminal', () => {
       ['QUEUED_ON_CHANNEL', 'first-send'],
       ['DELIVERED', 'first-send'],
       ['READ', 'first-send'],
+    ]);
+    expect(
+      events.filter((e) => e.type === 'sinch.bridge.outbound.status').map((e) => [e.data.status, e.data.id]),
+    ).toEqual([
+      ['queued_on_channel', 'first-send'],
+      ['delivered', 'first-send'],
+      ['read', 'first-send'],
     ]);
   });
 

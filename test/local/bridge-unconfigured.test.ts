@@ -87,8 +87,9 @@ describe('the local bridge without any configuration', () => {
       ['send', '--id', 'hello-1', '--app', appId!, '--to', 'SMS:+46700000002', '--text', 'x'],
       io(),
     );
+    // The outcome, three delivery reports, and the lifecycle's outbound.status after each report.
     const events = [];
-    for (let i = 0; i < 4; i++) events.push(await nextEvent());
+    for (let i = 0; i < 7; i++) events.push(await nextEvent());
     // Assess
     expect(code).toBe(0);
     expect(bridge.sinchConfigured).toBe(false);
@@ -115,6 +116,12 @@ describe('the local bridge without any configuration', () => {
         }),
       ),
     );
+    const statuses = events.filter((e) => e?.event?.type === 'sinch.bridge.outbound.status');
+    expect(statuses.map((e) => (e?.event?.data as { status: string }).status)).toEqual([
+      'queued_on_channel',
+      'delivered',
+      'read',
+    ]);
   });
 
   it('fails a send the stand-in refuses visibly, as outbound.failed', async () => {
