@@ -118,6 +118,7 @@ export class RegionStack extends Stack {
       ...(props.code?.lifecycle ? { code: props.code.lifecycle } : {}),
     });
     this.suppression = new SuppressionList(this, 'Suppression', {
+      sinchRegion,
       apps: settings.apps,
       router: this.router,
       sendFunction: this.sender.sendFunction,

@@ -14,6 +14,7 @@ import { METRICS_NAMESPACE, SERVICE_NAMES } from './bridge-metrics';
 import type { EventRouter } from './router';
 
 export interface SuppressionListProps {
+  sinchRegion: string;
   apps: readonly SinchApp[];
   router: EventRouter;
   /** The send function: it reads the list before every send. */
@@ -36,10 +37,12 @@ export class SuppressionList extends Construct {
   readonly table: dynamodb.TableV2;
   readonly optOuts: cloudwatch.Metric;
   private readonly threshold: number;
+  private readonly sinchRegion: string;
 
   constructor(scope: Construct, id: string, props: SuppressionListProps) {
     super(scope, id);
     this.threshold = props.optOutAlarmThreshold;
+    this.sinchRegion = props.sinchRegion;
     const [byApp] = SUPPRESSION_TABLE_INDEXES;
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -96,7 +99,7 @@ export class SuppressionList extends Construct {
    */
   alarmTo(topic: sns.ITopic, dashboard?: cloudwatch.Dashboard): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, 'OptOutSurgeAlarm', {
-      alarmDescription: `${this.threshold} or more recipients opted out within an hour: check what was sent`,
+      alarmDescription: `${this.threshold} or more recipients opted out within an hour: check what was sent (Sinch region ${this.sinchRegion})`,
       metric: this.optOuts,
       threshold: this.threshold,
       evaluationPeriods: 1,

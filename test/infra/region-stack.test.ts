@@ -23,6 +23,8 @@ const CONTRACT_ENV = {
   powertools: ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL'],
   /** Set by the event router: producers write to its queue (docs/router.md). */
   routed: ['ROUTER_QUEUE_URL'],
+  /** Set by the opt-outs: the send function reads the suppression list (docs/opt-outs.md). */
+  suppression: ['SUPPRESSION_TABLE'],
 };
 
 function findOne(
@@ -182,7 +184,12 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         [...CONTRACT_ENV.webhook, ...CONTRACT_ENV.powertools, ...CONTRACT_ENV.routed].sort(),
       );
       expect(Object.keys(envOf(send)).sort()).toEqual(
-        [...CONTRACT_ENV.send, ...CONTRACT_ENV.powertools, ...CONTRACT_ENV.routed].sort(),
+        [
+          ...CONTRACT_ENV.send,
+          ...CONTRACT_ENV.powertools,
+          ...CONTRACT_ENV.routed,
+          ...CONTRACT_ENV.suppression,
+        ].sort(),
       );
       expect(envOf(send)).toMatchObject({
         SINCH_REGION: 'eu',
