@@ -117,7 +117,7 @@ describe('the local bridge without any configuration', () => {
       ),
     );
     const statuses = events.filter((e) => e?.event?.type === 'sinch.bridge.outbound.status');
-    expect(statuses.map((e) => (e?.event?.data as { status: string }).status)).toEqual([
+    expect(statuses.map((e) => (e?.event?.data as { status?: string } | undefined)?.status)).toEqual([
       'queued_on_channel',
       'delivered',
       'read',
