@@ -214,13 +214,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     try {
       suppressedOn = await suppressedIdentities(command, appId);
     } catch (error) {
-      return {
-        outcome: {
-          kind: 'deferred',
-          reason: 'record_unavailable',
-          message: `suppression list unavailable: ${(error as Error)?.name ?? 'error'}`,
-        },
-      };
+      return { outcome: storeUnavailable('suppression list', error) };
     }
     if (suppressedOn.length > 0) {
       if (command.transactional === true) {
@@ -261,13 +255,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
       });
       return marked ? { outcome } : undefined;
     } catch (error) {
-      return {
-        outcome: {
-          kind: 'deferred',
-          reason: 'record_unavailable',
-          message: `command record unavailable: ${(error as Error)?.name ?? 'error'}`,
-        },
-      };
+      return { outcome: storeUnavailable('command record', error) };
     }
   }
 
@@ -303,13 +291,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
           identity: recipient?.identity,
         });
       } catch (error) {
-        return {
-          outcome: {
-            kind: 'deferred',
-            reason: 'record_unavailable',
-            message: `command record unavailable: ${(error as Error)?.name ?? 'error'}`,
-          },
-        };
+        return { outcome: storeUnavailable('command record', error) };
       }
       switch (claim.kind) {
         case 'accepted':
@@ -615,6 +597,15 @@ export function createOutboundSender(options: OutboundSenderOptions) {
   }
 
   return { processRecord, processBatch };
+}
+
+/** A store the send needs could not be read or written: not attempted, back soon, not an attempt. */
+function storeUnavailable(what: 'suppression list' | 'command record', error: unknown): SendOutcome {
+  return {
+    kind: 'deferred',
+    reason: 'record_unavailable',
+    message: `${what} unavailable: ${(error as Error)?.name ?? 'error'}`,
+  };
 }
 
 function deferredAtDeadline(): SendOutcome {
