@@ -27,4 +27,5 @@ export const FUNCTION_ENTRIES = {
   router: 'functions/router/handler.ts',
   media: 'functions/media/handler.ts',
   lifecycle: 'functions/lifecycle/handler.ts',
+  secretEntries: 'functions/secret-entries/handler.ts',
 } as const;

@@ -38,6 +38,12 @@ export const SinchAppSchema = z.strictObject({
    * sent once on opt-out: docs/opt-outs.md.
    */
   optOut: z.optional(AppOptOutSchema),
+  /**
+   * Also keep a `secret_for_overridden_callback_urls` for this app in the webhook secrets
+   * (generated once, never rewritten by a deploy, rotated with `webhooks rotate --callback-url`):
+   * delivery reports of commands sent with `callbackUrl` are signed with it.
+   */
+  callbackUrlSecret: z.boolean().optional(),
 });
 
 /** The retention periods CloudWatch Logs accepts. */

@@ -21,7 +21,12 @@ import { acknowledge, NAG_ACKNOWLEDGEMENTS } from './nag';
 export interface RegionStackProps extends StackProps {
   settings: RegionSettings;
   /** Ready-made code per function instead of bundling (tests, prebuilt artifacts). */
-  code?: Partial<Record<'webhook' | 'send' | 'registration' | 'router' | 'media' | 'lifecycle', lambda.Code>>;
+  code?: Partial<
+    Record<
+      'webhook' | 'send' | 'registration' | 'router' | 'media' | 'lifecycle' | 'secretEntries',
+      lambda.Code
+    >
+  >;
 }
 
 /**
@@ -78,7 +83,9 @@ export class RegionStack extends Stack {
       tunables,
       // Both producers publish through the event router (routeEventsFrom below).
       eventsRouted: true,
+      pruneRemovedAppSecrets: settings.registration.teardown,
       ...(props.code?.webhook ? { code: props.code.webhook } : {}),
+      ...(props.code?.secretEntries ? { secretEntriesCode: props.code.secretEntries } : {}),
     });
     this.sender = new OutboundSender(this, 'Sender', {
       sinchRegion,
@@ -137,7 +144,12 @@ export class RegionStack extends Stack {
         teardown: settings.registration.teardown,
         logRetentionDays: tunables.logRetentionDays,
         logLevel: tunables.logLevel,
-        dependsOn: [this.ingress.stage, this.ingress.webhookFunction],
+        // Registration reads each app's secret: after the entries resource added any new app's.
+        dependsOn: [
+          this.ingress.stage,
+          this.ingress.webhookFunction,
+          ...(this.ingress.webhookSecretEntries ? [this.ingress.webhookSecretEntries] : []),
+        ],
         ...(props.code?.registration ? { code: props.code.registration } : {}),
       });
     }

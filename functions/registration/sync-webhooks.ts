@@ -10,6 +10,7 @@ import {
   type SinchWebhook,
   SinchWebhooksApi,
 } from '../sinch/webhooks-api';
+import { readAppEntry } from '../webhook/webhook-secrets-document';
 
 /** The webhook one app should have. */
 export interface WebhookSpec {
@@ -144,14 +145,13 @@ export async function removeWebhook(options: {
 
 /**
  * The signing secret Sinch should use for an app, from the webhook secrets JSON (docs/webhook.md, "Configuration"):
- * the string, or the first (current) entry of a `[current, previous]` pair.
+ * the string, the first (current) entry of a `[current, previous]` pair, or the current `webhook`
+ * secret of the object form.
  *
  * @example
  * currentSecret({ '01H...': ['new', 'old'] }, '01H...'); // 'new'
  */
 export function currentSecret(secrets: unknown, appId: string): string | undefined {
-  if (typeof secrets !== 'object' || secrets === null) return undefined;
-  const entry = (secrets as Record<string, unknown>)[appId];
-  const value = Array.isArray(entry) ? entry[0] : entry;
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
+  if (typeof secrets !== 'object' || secrets === null || !Object.hasOwn(secrets, appId)) return undefined;
+  return readAppEntry((secrets as Record<string, unknown>)[appId])?.webhook[0];
 }

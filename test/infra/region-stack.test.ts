@@ -139,24 +139,31 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       expect(logs.Format).not.toMatch(/header|querystring|body/i);
     });
 
-    it('generates one strong random secret per app, gathered into the webhook secrets JSON', () => {
-      const seeds = eu.findResources('AWS::SecretsManager::Secret', {
-        Properties: { GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true } },
-      });
-      expect(Object.keys(seeds)).toHaveLength(2);
-      const [, combined] = findOne(eu, 'AWS::SecretsManager::Secret', {
+    it('gives the webhook secrets no value CloudFormation could write: a custom resource adds missing app entries', () => {
+      const [secretId, secret] = findOne(eu, 'AWS::SecretsManager::Secret', {
         Description: Match.stringLikeRegexp('signing secrets by app id'),
       });
-      const secretString = JSON.stringify(combined.Properties.SecretString);
-      for (const app of [EU_APP, EU_SMS_APP]) expect(secretString).toContain(app);
-      expect(secretString).toContain('{{resolve:secretsmanager:');
+      // No per-app seeds, no Fn::Join of them: nothing for a config change to rewrite.
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.Properties.GenerateSecretString).toBeUndefined();
+      expect(Object.keys(eu.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
+      const [entriesId, entries] = findOne(eu, 'Custom::WebhookSecretEntries', {
+        SecretId: { Ref: secretId },
+      });
+      expect(entries.Properties).toMatchObject({
+        AppIds: [EU_APP, EU_SMS_APP],
+        CallbackUrlAppIds: [],
+        PruneRemovedApps: 'false',
+      });
+      // Registration reads the secret the entries resource produced.
+      for (const webhook of Object.values(eu.findResources('Custom::SinchWebhook') as Resources)) {
+        expect(webhook.DependsOn).toEqual(expect.arrayContaining([entriesId]));
+      }
       expect(
-        Object.keys(
-          us.findResources('AWS::SecretsManager::Secret', {
-            Properties: { GenerateSecretString: Match.anyValue() },
-          }),
+        Object.values(us.findResources('Custom::WebhookSecretEntries') as Resources).map(
+          (r) => r.Properties.AppIds,
         ),
-      ).toHaveLength(1);
+      ).toEqual([[US_APP]]);
     });
   });
 
@@ -316,6 +323,23 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ]);
+    });
+
+    it('lets the secret entries function only read and put a version of the webhook secrets', () => {
+      const [, entries] = functionByService(eu, 'sinch-bridge-secret-entries');
+      const statements = statementsOf(eu, entries);
+      const [secretId] = findOne(eu, 'AWS::SecretsManager::Secret', {
+        Description: Match.stringLikeRegexp('signing secrets by app id'),
+      });
+      const onSecrets = statements.filter((s) => JSON.stringify(s.Resource).includes(secretId));
+      expect(onSecrets.flatMap((s) => s.Action).sort()).toEqual([
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+      ]);
+      expect(onSecrets.map((s) => s.Resource)).toEqual([{ Ref: secretId }]);
+      // Otherwise only its own log group: no wildcard at all (tracing is off).
+      expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
+      expect(JSON.stringify(statements)).not.toMatch(/Queue|SinchCredentials|Idempotency/);
     });
 
     it('lets the send function consume the outbound queue, write the DLQ and the router queue, read credentials and the table', () => {

@@ -202,6 +202,9 @@ describe('currentSecret', () => {
   it('takes the string, or the current (first) of a [current, previous] pair', () => {
     expect(currentSecret({ [appId]: 'one' }, appId)).toBe('one');
     expect(currentSecret({ [appId]: ['new', 'old'] }, appId)).toBe('new');
+    expect(currentSecret({ [appId]: { webhook: ['w-new', 'w-old'], callbackUrl: 'cb' } }, appId)).toBe(
+      'w-new',
+    );
     expect(currentSecret({ [appId]: '' }, appId)).toBeUndefined();
     expect(currentSecret({}, appId)).toBeUndefined();
     expect(currentSecret(null, appId)).toBeUndefined();
