@@ -46,16 +46,44 @@ const agents = {
   'https:': new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
 };
 
+/** Methods a server cannot have acted on twice if sent again (the bridge's PATCHes set fields). */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
 /**
- * Sends one request and reads the whole answer as text. Never retries. With `signal`, nothing
- * is sent once it has fired, and a request in flight is cut when it fires.
+ * Sends one request and reads the whole answer as text. With `signal`, nothing is sent once it
+ * has fired, and a request in flight is cut when it fires.
+ *
+ * Never retries, with one exception: an idempotent request written on a pooled keep-alive
+ * connection that the server had already closed (`ECONNRESET` on a reused socket, before any
+ * answer) is sent once more on a fresh connection, as Node's documentation advises: the server
+ * closed an idle connection, it never saw the request. A POST (`messages:send`) is not sent
+ * again here; the send path decides about its own retries.
  *
  * @example
  * const res = await sendHttp(new URL('https://eu.conversation.api.sinch.com/...'), {
  *   method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
  * }, DEFAULT_TIMEOUTS);
  */
-export function sendHttp(
+export async function sendHttp(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string | undefined },
+  timeouts: HttpTimeouts,
+  signal?: AbortSignal | undefined,
+): Promise<HttpResponse> {
+  try {
+    return await sendOnce(url, init, timeouts, signal);
+  } catch (error) {
+    if (!(error instanceof StaleConnectionError) || !IDEMPOTENT_METHODS.has(init.method.toUpperCase())) {
+      throw error;
+    }
+    return sendOnce(url, init, timeouts, signal);
+  }
+}
+
+/** A reused keep-alive connection the server had closed: the request never reached it. */
+class StaleConnectionError extends TransportError {}
+
+function sendOnce(
   url: URL,
   init: { method: string; headers: Record<string, string>; body?: string | undefined },
   timeouts: HttpTimeouts,
@@ -101,8 +129,13 @@ export function sendHttp(
       );
       socket.once(isHttps ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
-    req.on('error', (cause) => fail(new TransportError('network', cause.message, { cause })));
+    let answered = false;
+    req.on('error', (cause) => {
+      const stale = req.reusedSocket && !answered && (cause as NodeJS.ErrnoException).code === 'ECONNRESET';
+      fail(new (stale ? StaleConnectionError : TransportError)('network', cause.message, { cause }));
+    });
     req.on('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (cause) => fail(new TransportError('network', cause.message, { cause })));
