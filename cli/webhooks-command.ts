@@ -42,7 +42,7 @@ interface AppPlan {
   triggers?: string[] | undefined;
 }
 
-interface Plan {
+export interface Plan {
   sinchRegion: string;
   projectId?: string | undefined;
   apps: AppPlan[];
@@ -68,7 +68,7 @@ function readBridgeConfig(path: string | undefined) {
   }
 }
 
-function checkRegion(region: string | undefined): string | undefined {
+export function checkRegion(region: string | undefined): string | undefined {
   if (region !== undefined && !(SINCH_REGIONS as readonly string[]).includes(region)) {
     throw unknownValueError('Sinch region', region, SINCH_REGIONS);
   }
@@ -176,7 +176,7 @@ async function secretJson(secretId: string, awsRegion: string | undefined): Prom
 }
 
 /** A Conversation API client, or undefined when no credentials are known. */
-async function sinchClientOf(
+export async function sinchClientOf(
   context: CliContext,
   flags: WebhookFlags,
   plan: Plan,
@@ -200,11 +200,11 @@ async function sinchClientOf(
   });
 }
 
-const NO_CREDENTIALS =
+export const NO_CREDENTIALS =
   'no Sinch access key: set SINCH_KEY_ID and SINCH_KEY_SECRET (and SINCH_PROJECT_ID), or pass --credentials-id';
 
 /** The target only when the user chose one or a local bridge runs; webhooks work without any. */
-async function optionalTarget(context: CliContext): Promise<BridgeTarget | undefined> {
+export async function optionalTarget(context: CliContext): Promise<BridgeTarget | undefined> {
   const target = await context.target();
   return target.mode === 'local' || target.stack ? target : undefined;
 }

@@ -28,8 +28,8 @@ export const NAG_ACKNOWLEDGEMENTS = {
   webhookSecretRotation: {
     id: 'AwsSolutions-SMG4',
     reason:
-      'Webhook signing secrets must change in Sinch and in the bridge together: rotation is the documented ' +
-      '[current, previous] procedure (docs/deploy.md) followed by `npm run webhooks -- sync`, not a Secrets Manager rotation Lambda.',
+      'Webhook signing secrets must change in Sinch and in the bridge together, in a set order with waits: ' +
+      '`sinch-bridge webhooks rotate` ([new, old], Sinch updated, old dropped after a grace period; docs/webhook.md), not a Secrets Manager rotation Lambda.',
   },
   accessKeyRotation: {
     id: 'AwsSolutions-SMG4',

@@ -7,6 +7,7 @@ import { outboundMaxReceiveCount } from '../functions/send/backoff';
 import { sendTimeoutsFor } from '../functions/send/deadline';
 import type { OptOutApps } from '../functions/suppression/opt-out-keywords';
 import { SUPPRESSION_TABLE_INDEXES } from '../functions/suppression/suppression-list';
+import { parseWebhookSecretsDocument } from '../functions/webhook/webhook-secrets-document';
 import { FUNCTION_ENTRIES } from '../infra/bundling';
 import { MEDIA_DEFAULTS, TUNABLE_DEFAULTS } from '../infra/config';
 import { type LocalApiGateway, startApiGatewayServer, WEBHOOK_ROUTES } from './api-gateway';
@@ -106,6 +107,13 @@ export interface LocalBridgeOptions {
   onError?: (error: unknown) => void;
   /** Told about every HTTP request a send, router or media invocation's work started after it ended (destroyed unsent). */
   onLateRequest?: (late: LateRequest) => void;
+  /** Told when the webhook secrets change (`sinch-bridge webhooks rotate`), with the new current ones. */
+  onSecretsChange?: (secrets: WebhookSecrets) => void;
+  /**
+   * The webhook's `SECRETS_MAX_AGE_SECONDS`; default 5 here (the stack's is 300), so a rotation
+   * reaches the local webhook within seconds.
+   */
+  secretsMaxAgeSeconds?: number;
 }
 
 /** Knobs of the local media copy; each defaults to the stack's `sinch.media` default. */
@@ -157,8 +165,10 @@ export interface LocalBridge {
   archive: { streamName: string; firehose: LocalFirehose; s3: LocalS3 };
   sinchRegion: string;
   projectId: string;
-  /** Apps and secrets the webhook accepts. */
+  /** Apps and the webhook secrets the webhook accepts (kept current: rotations update it in place). */
   secrets: WebhookSecrets;
+  /** The webhook's `SECRETS_MAX_AGE_SECONDS`: how soon a changed secret is used. */
+  secretsMaxAgeSeconds: number;
   /** True when the dev app and its secret were generated. */
   generatedSecrets: boolean;
   /** Secrets Manager ids (in the local double) of the webhook secrets and Sinch credentials. */
@@ -242,6 +252,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
   const useRouter = options.router ?? true;
   // The media step is a router step: without the router nothing would make copy jobs.
   const media = useRouter && options.media !== false ? mediaSettingsOf(options.media || {}) : undefined;
+  const secretsMaxAgeSeconds = options.secretsMaxAgeSeconds ?? 5;
   const fifo = (extra: Record<string, string> = {}) => ({ FifoQueue: 'true', ...extra });
 
   const generatedSecrets = !options.webhookSecrets || Object.keys(options.webhookSecrets).length === 0;
@@ -350,6 +361,19 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       sinchCredentials: `${prefix}/sinch-credentials`,
     };
     sm.put(secretIds.webhookSecrets, JSON.stringify(secrets));
+    // A rotation writes the secret in the double: `secrets` (the console, the CLI's state file)
+    // follows, holding each app's current webhook secrets.
+    sm.onNewVersion((name) => {
+      if (name !== secretIds.webhookSecrets) return;
+      const value = sm.value(name);
+      const parsed = value === undefined ? undefined : parseWebhookSecretsDocument(value);
+      if (!parsed) return;
+      for (const appId of Object.keys(secrets)) delete secrets[appId];
+      for (const [appId, entry] of parsed.apps) {
+        secrets[appId] = entry.webhook.length === 1 ? entry.webhook[0]! : [...entry.webhook];
+      }
+      options.onSecretsChange?.(secrets);
+    });
 
     const sinchConfigured = Boolean(options.sinchCredentials);
     const sinchMode = options.sinch ?? (sinchConfigured || options.sinchApiUrl ? 'real' : 'stand-in');
@@ -422,6 +446,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
             MEDIA_ALLOW_LOOPBACK: 'true',
           }
         : {}),
+      SECRETS_MAX_AGE_SECONDS: String(secretsMaxAgeSeconds),
       AWS_REGION: awsRegion,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
@@ -489,14 +514,22 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     });
     baseUrl = api.url;
     stops.push(() => api.close());
-    // Delivery reports go to this bridge's webhook, signed with the app's current secret.
-    standIn?.deliverTo({
-      url: (appId) => (Object.hasOwn(secrets, appId) ? `${api.url}/webhooks/${appId}` : undefined),
-      secret: (appId) => {
-        const secret = Object.hasOwn(secrets, appId) ? secrets[appId] : undefined;
-        return Array.isArray(secret) ? secret[0] : secret;
-      },
-    });
+    // Each app's webhook is registered at the stand-in, as the stack's registration does at Sinch,
+    // and delivery reports go where Sinch would send them: to that webhook, signed with the
+    // secret registered there (`webhooks rotate` changes it there, as at Sinch).
+    if (standIn) {
+      for (const appId of Object.keys(secrets)) {
+        const current = secrets[appId]!;
+        standIn.admin.seedApp(appId);
+        standIn.admin.seed({
+          app_id: appId,
+          target: `${api.url}/webhooks/${appId}`,
+          secret: Array.isArray(current) ? current[0]! : current,
+          triggers: ['MESSAGE_INBOUND', 'MESSAGE_DELIVERY', 'EVENT_INBOUND', 'MESSAGE_SUBMIT'],
+        });
+      }
+      standIn.deliverToRegisteredWebhooks();
+    }
 
     // After a timeout, leftover work is Lambda's to freeze; after a return it is the handler's bug.
     const onLateRequest = (late: LateRequest) => {
@@ -608,6 +641,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       sinchRegion,
       projectId,
       secrets,
+      secretsMaxAgeSeconds,
       generatedSecrets,
       secretIds,
       sinchApiUrl,

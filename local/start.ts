@@ -12,6 +12,7 @@ import {
   clearLocalBridgeState,
   DEV_APP_FILE,
   LOCAL_STATE_FILE,
+  type LocalBridgeState,
   writeLocalBridgeState,
   writePrivateJson,
 } from './state';
@@ -100,9 +101,11 @@ async function main(): Promise<void> {
   if (devSecrets) options.webhookSecrets = devApp();
 
   let bridge: LocalBridge;
+  let onSecretsChange: ((secrets: LocalBridge['secrets']) => void) | undefined;
   try {
     bridge = await startLocalBridge({
       ...options,
+      onSecretsChange: (secrets) => onSecretsChange?.(secrets),
       onError: (error) =>
         process.stderr.write(`${styleText('red', 'error')}: ${(error as Error)?.message ?? error}\n`),
     });
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  writeLocalBridgeState({
+  const state: LocalBridgeState = {
     pid: process.pid,
     webhookBaseUrl: bridge.baseUrl,
     sinchRegion: bridge.sinchRegion,
@@ -127,7 +130,14 @@ async function main(): Promise<void> {
     suppressionTable: bridge.environment.SUPPRESSION_TABLE,
     consoleUrl: bridge.consoleUrl,
     eventFeedUrl: bridge.eventFeedUrl,
-  });
+    secretIds: bridge.secretIds,
+    secretsMaxAgeSeconds: bridge.secretsMaxAgeSeconds,
+    sinchApiUrl: bridge.sinchApiUrl,
+    ...(bridge.environment.SINCH_AUTH_URL ? { sinchAuthUrl: bridge.environment.SINCH_AUTH_URL } : {}),
+  };
+  writeLocalBridgeState(state);
+  // After a rotation the CLI (simulate, verify) must sign with the app's new secret.
+  onSecretsChange = (secrets) => writeLocalBridgeState({ ...state, secrets: { ...secrets } });
   process.stdout.write(banner(bridge, devSecrets));
   process.stdout.write(`${dim(`state for the CLI: ${LOCAL_STATE_FILE}`)}\n\n`);
 

@@ -30,7 +30,15 @@ export const LocalBridgeStateSchema = z.object({
     /** The router queue: where operator changes (e.g. `suppressions add`) publish their events. */
     router: z.string().optional(),
   }),
+  /** Each app's current webhook secrets (rewritten by the bridge after a rotation). */
   secrets: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  /** Secrets Manager ids in the local double (`webhooks rotate` reads and writes the webhook secrets). */
+  secretIds: z.optional(z.object({ webhookSecrets: z.string(), sinchCredentials: z.string() })),
+  /** The webhook's `SECRETS_MAX_AGE_SECONDS` (how long a rotation waits before telling Sinch). */
+  secretsMaxAgeSeconds: z.optional(z.number()),
+  /** Where the bridge's sends and webhook administration go (the built-in stand-in, or Sinch). */
+  sinchApiUrl: z.optional(z.string()),
+  sinchAuthUrl: z.optional(z.string()),
   /** The send function's idempotency table (command records), for `send --wait`. */
   idempotencyTable: z.string().optional(),
   /** The suppression list's table (opt-outs). */

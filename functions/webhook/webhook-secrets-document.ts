@@ -119,3 +119,39 @@ export function parseWebhookSecretsDocument(text: string): ParsedWebhookSecrets 
 export function acceptedSecrets(secrets: AppWebhookSecrets | undefined): string[] {
   return secrets ? [...secrets.webhook, ...secrets.callbackUrl] : [];
 }
+
+/** Which of an app's secrets: the webhook's signing secret, or `secret_for_overridden_callback_urls`. */
+export type SecretKind = 'webhook' | 'callbackUrl';
+
+/** Where an app's rotation of one kind of secret stands. */
+export type RotationStep =
+  /** `[new, old]` now stored: the webhook accepts both; Sinch is to be told `secret`. */
+  | { step: 'started'; secret: string; entry: AppWebhookSecrets }
+  /** A pair was already stored by an earlier, unfinished rotation: it resumes with its new secret. */
+  | { step: 'resumed'; secret: string; entry: AppWebhookSecrets };
+
+/**
+ * The entry with a new secret put first and the current one kept second (so both verify), or,
+ * while an earlier rotation is unfinished (two secrets stored), the entry unchanged and that
+ * rotation's new secret: a rotation never stacks a third secret or drops one not yet replaced.
+ *
+ * @example
+ * beginRotation({ webhook: ['old'], callbackUrl: [] }, 'webhook', 'new'); // step started, webhook ['new', 'old']
+ */
+export function beginRotation(entry: AppWebhookSecrets, kind: SecretKind, fresh: string): RotationStep {
+  const current = entry[kind];
+  if (current.length >= 2) return { step: 'resumed', secret: current[0]!, entry };
+  return { step: 'started', secret: fresh, entry: { ...entry, [kind]: [fresh, ...current.slice(0, 1)] } };
+}
+
+/**
+ * The entry with the previous secret dropped (the rotation's last step), or `undefined` when
+ * there is nothing to drop.
+ *
+ * @example
+ * finishRotation({ webhook: ['new', 'old'], callbackUrl: [] }, 'webhook'); // { webhook: ['new'], callbackUrl: [] }
+ */
+export function finishRotation(entry: AppWebhookSecrets, kind: SecretKind): AppWebhookSecrets | undefined {
+  if (entry[kind].length < 2) return undefined;
+  return { ...entry, [kind]: entry[kind].slice(0, 1) };
+}

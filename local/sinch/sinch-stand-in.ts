@@ -11,7 +11,11 @@
  *   to the app's webhook, signed with the app's secret, `correlation_id` and `metadata` echoed.
  * - Outcomes are scripted by recipient (`recipient-scripts.ts`, for people) or per request
  *   (`script`, `scriptFor`, `scriptToken`, for tests).
- * - `routes`: extra handlers tried first (the tests mount a webhooks admin API there).
+ * - Webhook and app administration (`webhooks-admin.ts`, as `admin`): webhooks created or
+ *   updated there are where delivery reports go with `deliverToRegisteredWebhooks()`, signed with
+ *   the secret registered there, as Sinch does; a send with `callback_url` gets its reports at that
+ *   URL signed with the app's `callback_settings.secret_for_overridden_callback_urls`.
+ * - `routes`: extra handlers tried first (tests mount their own webhooks admin API there).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +25,7 @@ import { signSinchCallback } from '../../functions/sinch/signature';
 import { type DeliveredSend, messageDeliveryCallback, sinchLikeId } from './delivery-reports';
 import { type RecipientScript, recipientScriptOf } from './recipient-scripts';
 import { SendMessageRequestSchema } from './send-message-request';
+import { type SinchWebhooksRoutes, sinchWebhooksRoutes } from './webhooks-admin';
 
 const englishMessages = en().localeError;
 
@@ -103,6 +108,11 @@ export interface CallbackTarget {
   url(appId: string): string | undefined;
   /** Signing secret for an app; `undefined`: reports are posted unsigned. */
   secret(appId: string): string | undefined;
+  /**
+   * The app's `secret_for_overridden_callback_urls`, for reports of a send with `callback_url`
+   * (which go to that URL); `undefined`: posted unsigned. @default - the stand-in's apps API
+   */
+  callbackUrlSecret?(appId: string): string | undefined;
 }
 
 export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, body: string) => boolean;
@@ -145,6 +155,13 @@ export interface SinchStandIn {
   reportsSettled(): Promise<void>;
   /** Starts (or redirects) delivery reports. */
   deliverTo(target: CallbackTarget | undefined): void;
+  /**
+   * Sends delivery reports where Sinch would: each app's webhook registered at this stand-in
+   * (subscribed to MESSAGE_DELIVERY), signed with its registered secret.
+   */
+  deliverToRegisteredWebhooks(): void;
+  /** The webhook and app administration this stand-in serves. */
+  admin: SinchWebhooksRoutes;
   /** Successful token fetches so far. */
   tokenFetches(): number;
   /** Highest number of messages:send requests in progress at once. */
@@ -252,6 +269,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
   const lifetime = options.tokenLifetimeSeconds ?? 3600;
   const reportDelays = options.reportDelaysMs?.length ? options.reportDelaysMs : [200, 300, 500];
   const tokens = new Map<string, number>();
+  const admin = sinchWebhooksRoutes({ projectId });
   const state = {
     requests: [] as RecordedRequest[],
     tokenFetches: 0,
@@ -316,9 +334,12 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
   };
 
   /** Posts one report, retrying non-2xx answers with backoff as Sinch does (bounded here). */
-  const postReport = async (send: DeliveredSend, change: Parameters<typeof messageDeliveryCallback>[1]) => {
+  const postReport = async (
+    send: DeliveredSend & { callbackUrl?: string | undefined },
+    change: Parameters<typeof messageDeliveryCallback>[1],
+  ) => {
     const target = state.callbacks;
-    const url = target?.url(send.appId);
+    const url = send.callbackUrl ?? target?.url(send.appId);
     if (!target || !url) return;
     const body = JSON.stringify(messageDeliveryCallback(send, change));
     const record: PostedDeliveryReport = {
@@ -330,7 +351,9 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
       attempts: 0,
     };
     state.reports.push(record);
-    const secret = target.secret(send.appId);
+    const secret = send.callbackUrl
+      ? (target.callbackUrlSecret ?? appCallbackUrlSecret)(send.appId)
+      : target.secret(send.appId);
     for (let attempt = 1; attempt <= 5 && !state.closed; attempt++) {
       record.attempts = attempt;
       try {
@@ -353,7 +376,16 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     }
   };
 
-  const scheduleReports = (send: DeliveredSend, script: RecipientScript) => {
+  const appCallbackUrlSecret = (appId: string) =>
+    admin.apps.get(appId)?.callback_settings.secret_for_overridden_callback_urls;
+  /** The app's webhook that gets delivery reports, as Sinch picks it: subscribed to MESSAGE_DELIVERY. */
+  const reportWebhookOf = (appId: string) =>
+    admin.ofApp(appId).find((hook) => hook.triggers.includes('MESSAGE_DELIVERY'));
+
+  const scheduleReports = (
+    send: DeliveredSend & { callbackUrl?: string | undefined },
+    script: RecipientScript,
+  ) => {
     if (script.reports.length === 0) return;
     const run = (async () => {
       for (const [i, status] of script.reports.entries()) {
@@ -452,6 +484,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
         messageMetadata: typeof request.message_metadata === 'string' ? request.message_metadata : undefined,
         channelIdentity: recipient,
         contactId: contact,
+        callbackUrl: typeof request.callback_url === 'string' ? request.callback_url : undefined,
       },
       script,
     );
@@ -462,7 +495,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      for (const route of options.routes ?? []) {
+      for (const route of [...(options.routes ?? []), admin.route]) {
         if (route(req, res, body)) return;
       }
       const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
@@ -516,6 +549,14 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     deliverTo: (target) => {
       state.callbacks = target;
     },
+    deliverToRegisteredWebhooks: () => {
+      state.callbacks = {
+        url: (appId) => reportWebhookOf(appId)?.target,
+        secret: (appId) => reportWebhookOf(appId)?.secret || undefined,
+        callbackUrlSecret: appCallbackUrlSecret,
+      };
+    },
+    admin,
     tokenFetches: () => state.tokenFetches,
     maxInFlight: () => state.maxInFlight,
     script: (...next) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalBridge, type LocalBridgeOptions, startLocalBridge } from '../../local/bridge';
-import { writeLocalBridgeState } from '../../local/state';
+import { type LocalBridgeState, writeLocalBridgeState } from '../../local/state';
 import { cleanEnv } from './cli-process';
 
 /**
@@ -16,29 +16,41 @@ import { cleanEnv } from './cli-process';
 export async function startBridgeForCli(
   options: LocalBridgeOptions = {},
 ): Promise<{ bridge: LocalBridge; env: NodeJS.ProcessEnv }> {
-  const bridge = await startLocalBridge({ port: 0, logLevel: 'SILENT', ...options });
   const dir = mkdtempSync(join(tmpdir(), 'cli-bridge-'));
-  writeLocalBridgeState(
-    {
-      pid: process.pid,
-      webhookBaseUrl: bridge.baseUrl,
-      sinchRegion: bridge.sinchRegion,
-      projectId: bridge.projectId,
-      awsRegion: bridge.environment.AWS_REGION!,
-      endpoints: bridge.endpoints,
-      buckets: bridge.buckets,
-      queueUrls: bridge.queueUrls,
-      secrets: bridge.secrets,
-      eventFeedUrl: bridge.eventFeedUrl,
-      ...(bridge.environment.IDEMPOTENCY_TABLE
-        ? { idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE }
-        : {}),
-      ...(bridge.environment.SUPPRESSION_TABLE
-        ? { suppressionTable: bridge.environment.SUPPRESSION_TABLE }
-        : {}),
+  let state: LocalBridgeState | undefined;
+  const bridge = await startLocalBridge({
+    port: 0,
+    logLevel: 'SILENT',
+    ...options,
+    // As `npm start` does: after a rotation the CLI signs with the new secrets.
+    onSecretsChange: (secrets) => {
+      if (state) writeLocalBridgeState({ ...state, secrets: { ...secrets } }, join(dir, 'local.json'));
+      options.onSecretsChange?.(secrets);
     },
-    join(dir, 'local.json'),
-  );
+  });
+  state = {
+    pid: process.pid,
+    webhookBaseUrl: bridge.baseUrl,
+    sinchRegion: bridge.sinchRegion,
+    projectId: bridge.projectId,
+    awsRegion: bridge.environment.AWS_REGION!,
+    endpoints: bridge.endpoints,
+    buckets: bridge.buckets,
+    queueUrls: bridge.queueUrls,
+    secrets: bridge.secrets,
+    eventFeedUrl: bridge.eventFeedUrl,
+    ...(bridge.environment.IDEMPOTENCY_TABLE
+      ? { idempotencyTable: bridge.environment.IDEMPOTENCY_TABLE }
+      : {}),
+    ...(bridge.environment.SUPPRESSION_TABLE
+      ? { suppressionTable: bridge.environment.SUPPRESSION_TABLE }
+      : {}),
+    secretIds: bridge.secretIds,
+    secretsMaxAgeSeconds: bridge.secretsMaxAgeSeconds,
+    sinchApiUrl: bridge.sinchApiUrl,
+    ...(bridge.environment.SINCH_AUTH_URL ? { sinchAuthUrl: bridge.environment.SINCH_AUTH_URL } : {}),
+  };
+  writeLocalBridgeState(state, join(dir, 'local.json'));
   return { bridge, env: cleanEnv({ SINCH_BRIDGE_DIR: dir }) };
 }
 
