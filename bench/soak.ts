@@ -2,7 +2,8 @@
  * `npm run soak`: the fault-injection and abuse suites of `npm test` at ten times their size
  * (2,000 inbound callbacks, 2,000 outbound commands, 5,000 abuse requests, 2,000 archived callbacks,
  * 2,000 callbacks of which 500 carry media; the outbound odd-answer, slow-Sinch and outage suites
- * at 1,000, 600, 1,000 and 400 commands, the one-minute outage in real time), each in a fresh
+ * at 1,000, 600, 1,000 and 400 commands, the one-minute outage in real time; 3,000 callbacks across
+ * 24 apps while 8 rotate and a deploy adds 8 and removes 1), each in a fresh
  * child process, printed as a table of counts. Exits 1 when any suite saw a violation.
  *
  *   npm run soak
@@ -15,6 +16,7 @@ import type { ArchiveReport } from '../test/faults/scenarios/archive';
 import type { InboundReport } from '../test/faults/scenarios/inbound';
 import type { MediaReport } from '../test/faults/scenarios/media';
 import type { OutboundReport } from '../test/faults/scenarios/outbound';
+import type { RotationReport } from '../test/faults/scenarios/rotation';
 import { runInChildProcess } from './child-process';
 
 const SUITES = {
@@ -51,6 +53,7 @@ const SUITES = {
   abuse: { module: 'test/faults/scenarios/abuse.ts', run: 'runAbuseScenario', size: 5000 },
   archive: { module: 'test/faults/scenarios/archive.ts', run: 'runArchiveScenario', size: 2000 },
   media: { module: 'test/faults/scenarios/media.ts', run: 'runMediaScenario', size: 2000 },
+  rotation: { module: 'test/faults/scenarios/rotation.ts', run: 'runRotationScenario', size: 3000 },
 } as const;
 type SuiteName = keyof typeof SUITES;
 
@@ -65,7 +68,14 @@ const opts = program.opts<{ only?: string; scale: string; seed?: string; json?: 
 const names = (opts.only ? opts.only.split(',').map((s) => s.trim()) : Object.keys(SUITES)) as SuiteName[];
 for (const name of names) if (!(name in SUITES)) program.error(`unknown suite "${name}"`);
 
-type Report = (InboundReport | OutboundReport | AbuseReport | ArchiveReport | MediaReport) & {
+type Report = (
+  | InboundReport
+  | OutboundReport
+  | AbuseReport
+  | ArchiveReport
+  | MediaReport
+  | RotationReport
+) & {
   peakRssMB: number;
   seconds: number;
 };

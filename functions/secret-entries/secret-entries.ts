@@ -27,6 +27,12 @@ export const SecretEntriesPropertiesSchema = z.object({
   /** Apps that also get a `secret_for_overridden_callback_urls` (`callbackUrlSecret: true` in the config). */
   CallbackUrlAppIds: z._default(z.array(z.string().check(z.minLength(1))), []),
   PruneRemovedApps: z._default(z.enum(['true', 'false']), 'false'),
+  /**
+   * Seconds to wait after adding an entry before answering (the webhook's secret cache age plus a
+   * margin), so the registration that follows never has Sinch sign with a secret a warm webhook
+   * container does not know yet. No wait when nothing was added.
+   */
+  PropagationSeconds: z._default(z.string().check(z.regex(/^\d{1,4}$/)), '0'),
 });
 export type SecretEntriesProperties = z.infer<typeof SecretEntriesPropertiesSchema>;
 
@@ -92,7 +98,8 @@ export function withAppEntries(
 
 /**
  * Brings the secret in line with the configured apps (adding only), with a compare-and-swap write
- * so a rotation running at the same time is never undone.
+ * so a rotation running at the same time is never undone; then, when it added a secret, waits
+ * `PropagationSeconds` so every webhook container knows it before Sinch is told.
  *
  * @example
  * const change = await ensureSecretEntries(new SecretsManagerClient({}), props);
@@ -100,6 +107,7 @@ export function withAppEntries(
 export async function ensureSecretEntries(
   client: Pick<SecretsManagerClient, 'send'>,
   props: SecretEntriesProperties,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<EntriesChange> {
   const { result } = await updateWebhookSecrets({
     client,
@@ -113,5 +121,7 @@ export async function ensureSecretEntries(
       return { next, result: change };
     },
   });
+  if (result.added.length + result.addedCallbackUrl.length > 0)
+    await sleep(Number(props.PropagationSeconds) * 1000);
   return result;
 }

@@ -9,10 +9,18 @@ import type { SinchApp } from '../config';
 import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
 import { bridgeFunction, logWriterRole } from './bridge-function';
 
+/** The webhook's default `SECRETS_MAX_AGE_SECONDS` (300) plus a margin. */
+export const DEFAULT_PROPAGATION_SECONDS = 330;
+
 export interface WebhookSecretsProps {
   apps: SinchApp[];
   /** Drop the entries of apps no longer configured (the explicit teardown switch). @default false */
   pruneRemovedApps?: boolean;
+  /**
+   * How long the entries resource waits after adding a secret, before the registration tells
+   * Sinch: the webhook's secret cache age plus a margin. @default 330 (300 s cache + 30 s)
+   */
+  propagationSeconds?: number;
   logRetentionDays: number;
   logLevel: string;
   /** @default - bundles `functions/secret-entries/handler.ts` */
@@ -58,7 +66,8 @@ export class WebhookSecrets extends Construct {
       memorySize: 256,
       // One read and one write per deploy: traces would cost more attention than they give.
       tracing: false,
-      timeout: Duration.minutes(1),
+      // Up to the propagation wait after adding apps, plus the read and the write.
+      timeout: Duration.seconds((props.propagationSeconds ?? DEFAULT_PROPAGATION_SECONDS) + 60),
       logRetentionDays: props.logRetentionDays,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'sinch-bridge-secret-entries',
@@ -101,6 +110,7 @@ export class WebhookSecrets extends Construct {
         AppIds: props.apps.map((app) => app.id),
         CallbackUrlAppIds: props.apps.filter((app) => app.callbackUrlSecret).map((app) => app.id),
         PruneRemovedApps: String(props.pruneRemovedApps ?? false),
+        PropagationSeconds: String(props.propagationSeconds ?? DEFAULT_PROPAGATION_SECONDS),
       },
     });
   }

@@ -223,3 +223,25 @@ describe('updateWebhookSecrets (compare-and-swap)', () => {
     expect(read('cas-2')).toEqual({ [A]: 'a', [B]: 'b', [C]: 'c' });
   });
 });
+
+describe('the propagation wait after adding', () => {
+  it('waits PropagationSeconds only when it added a secret, so Sinch is told after every container knows it', async () => {
+    const { ensureSecretEntries } = await import('../../functions/secret-entries/secret-entries');
+    sm.put('wait-1', JSON.stringify({ [A]: 'a' }));
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+    };
+    const props = (appIds: string[]) => ({
+      SecretId: 'wait-1',
+      AppIds: appIds,
+      CallbackUrlAppIds: [],
+      PruneRemovedApps: 'false' as const,
+      PropagationSeconds: '330',
+    });
+    await ensureSecretEntries(client, props([A]), sleep);
+    expect(waits).toEqual([]);
+    await ensureSecretEntries(client, props([A, B]), sleep);
+    expect(waits).toEqual([330_000]);
+  });
+});
