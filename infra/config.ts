@@ -65,8 +65,10 @@ export const TunablesSchema = z.strictObject({
   logRetentionDays: z
     .number()
     .refine((days) => LOG_RETENTION_DAYS.includes(days), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
-  throttleRateLimit: z.number().int().min(1).max(10000),
-  throttleBurstLimit: z.number().int().min(1).max(5000),
+  /** Requests per second of `POST /webhooks/{appId}`; absent: 50 per app, at least 100 (`infra/webhook-throttle.ts`). */
+  throttleRateLimit: z.number().int().min(1).max(10000).optional(),
+  /** Burst of `POST /webhooks/{appId}`; absent: twice the rate (at most 5000). */
+  throttleBurstLimit: z.number().int().min(1).max(5000).optional(),
   /** Signature rejections per 5 minutes that raise the alarm (a few stray calls are normal on a public URL). */
   signatureRejectionThreshold: z.number().int().min(1),
   /** Oldest message age, in seconds, on the events or outbound queue that raises the alarm. */
@@ -94,8 +96,6 @@ export const TUNABLE_DEFAULTS: Tunables = {
   maxAttempts: 5,
   logLevel: 'INFO',
   logRetentionDays: 30,
-  throttleRateLimit: 100,
-  throttleBurstLimit: 200,
   signatureRejectionThreshold: 10,
   oldestMessageAgeSeconds: 900,
   deliveryTimeoutSeconds: 86_400,
@@ -139,8 +139,9 @@ export const RegionConfigSchema = z.strictObject({
   apps: z
     .array(SinchAppSchema)
     .min(1, 'at least one app is needed per configured region')
-    // Each generated app secret is one CloudFormation dynamic reference; a template allows 60.
-    .max(50, 'at most 50 apps per region (bring your own webhook secret for more)'),
+    // Each app adds a webhook custom resource and an output to the region's template; 50 keeps
+    // the template far from CloudFormation's limits and the secrets document far below 64 KiB.
+    .max(50, 'at most 50 apps per region'),
   /** ARN of an existing Secrets Manager secret `{"keyId","keySecret"}`; absent: the stack creates one to fill. */
   credentialsSecretArn: z
     .string()

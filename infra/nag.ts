@@ -23,7 +23,7 @@ export const NAG_ACKNOWLEDGEMENTS = {
     reason:
       'Sinch Conversation API webhooks cannot sign requests with IAM or send a JWT: every request is ' +
       'authenticated in the function by the Sinch HMAC signature (per-app secret, timestamp at most 300 s old and 60 s ahead); ' +
-      'unsigned requests get 401 and nothing is enqueued. Stage throttling bounds the cost of probing.',
+      'unsigned requests get 401 and nothing is enqueued. Per-route throttling (the webhook route sized from the app count, every other route 10/s) bounds the cost of probing.',
   },
   webhookSecretRotation: {
     id: 'AwsSolutions-SMG4',

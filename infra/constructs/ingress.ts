@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SinchApp, SinchRegion, Tunables } from '../config';
 import { acknowledge, NAG_ACKNOWLEDGEMENTS } from '../nag';
+import { OTHER_ROUTES_THROTTLE, type Throttle, webhookThrottle } from '../webhook-throttle';
 import { bridgeFunction } from './bridge-function';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from './bridge-metrics';
 import { SecureFifoQueue } from './secure-queue';
@@ -66,6 +67,8 @@ export class WebhookIngress extends Construct {
    * secret was brought in): whatever reads a new app's secret at deploy time depends on it.
    */
   readonly webhookSecretEntries?: CustomResource;
+  /** The throttle of `POST /webhooks/{appId}` (sized from the app count unless the tunables set it). */
+  readonly webhookThrottle: Throttle;
 
   constructor(scope: Construct, id: string, props: WebhookIngressProps) {
     super(scope, id);
@@ -130,7 +133,9 @@ export class WebhookIngress extends Construct {
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: tunables.throttleRateLimit, burstLimit: tunables.throttleBurstLimit },
+      // The stage default applies to each route on its own: every route but the webhook's gets
+      // the small one, so probing neither drains Sinch's budget nor invokes the function much.
+      throttle: OTHER_ROUTES_THROTTLE,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
         // No query strings, headers or bodies: they may carry signatures or phone numbers.
@@ -152,7 +157,24 @@ export class WebhookIngress extends Construct {
     const integration = new HttpLambdaIntegration('WebhookIntegration', this.webhookFunction, {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
     });
-    this.api.addRoutes({ path: '/webhooks/{appId}', methods: [apigw.HttpMethod.POST], integration });
+    const [webhookRoute] = this.api.addRoutes({
+      path: '/webhooks/{appId}',
+      methods: [apigw.HttpMethod.POST],
+      integration,
+    });
+    this.webhookThrottle = webhookThrottle(props.apps.length, {
+      rateLimit: tunables.throttleRateLimit,
+      burstLimit: tunables.throttleBurstLimit,
+    });
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = {
+      'POST /webhooks/{appId}': {
+        ThrottlingRateLimit: this.webhookThrottle.rateLimit,
+        ThrottlingBurstLimit: this.webhookThrottle.burstLimit,
+      },
+    };
+    // Route settings name a route key: the route must exist first.
+    cfnStage.node.addDependency(webhookRoute!);
     // Other methods and paths reach the function too, so they get the contract's 405 and 404 with a
     // JSON `{"error"}` body (not API Gateway's own 404). Stage throttling bounds what probing costs.
     this.api.addRoutes({ path: '/webhooks/{appId}', methods: [apigw.HttpMethod.ANY], integration });

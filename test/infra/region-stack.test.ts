@@ -124,12 +124,18 @@ describe('RegionStack (synthesized from the shipped cdk.json)', () => {
       });
     });
 
-    it('throttles the stage and writes access logs without headers or query strings', () => {
+    it('throttles the webhook route from the app count, every other route low, and writes access logs without headers or query strings', () => {
       const [, stage] = findOne(eu, 'AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
       expect(stage.Properties.DefaultRouteSettings).toEqual({
-        ThrottlingRateLimit: 100,
-        ThrottlingBurstLimit: 200,
+        ThrottlingRateLimit: 10,
+        ThrottlingBurstLimit: 20,
       });
+      // Two apps: 2 x 25/s x 2 is below the 100/s floor.
+      expect(stage.Properties.RouteSettings).toEqual({
+        'POST /webhooks/{appId}': { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      });
+      const [routeId] = findOne(eu, 'AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{appId}' });
+      expect(stage.DependsOn).toEqual(expect.arrayContaining([routeId]));
       const logs = stage.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
       expect(logs.DestinationArn).toBeDefined();
       expect(JSON.parse(logs.Format)).toMatchObject({
