@@ -47,6 +47,7 @@ describe('sinch-bridge without a bridge', () => {
       ['dlq', 'redrive'],
       ['webhooks', 'list'],
       ['webhooks', 'sync'],
+      ['webhooks', 'rotate'],
       ['doctor'],
       ['verify'],
       ['completion'],
