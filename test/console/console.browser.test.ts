@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main';
@@ -200,6 +200,49 @@ describe('the local console in a headless Chromium', () => {
     expect(later.events[0]!.seq).toBeGreaterThan(all.next);
     expect(later.events.map((e) => JSON.parse(e.body).type)).toContain('sinch.conversation.message_inbound');
     expect([badQueue.status, formPost.status, foreign.status]).toEqual([400, 403, 403]);
+  });
+
+  it('orders a timeline by when each step happened, not by when it arrived', async () => {
+    // The outcome and the delivery reports travel in different queue groups, so the feed can see
+    // a later report first: here READ arrives before QUEUED_ON_CHANNEL, both after accepted.
+    const at = Date.parse('2026-12-01T10:00:00.000Z');
+    const event = (type: string, id: string, seconds: number, data: Record<string, unknown>) => ({
+      specversion: '1.0',
+      id,
+      source: 'test',
+      type,
+      time: new Date(at + seconds * 1000).toISOString(),
+      data: { appId: appId(), ...data },
+    });
+    const events = [
+      event('sinch.bridge.outbound.accepted', 'order-acc', 0, { id: 'browser-order', messageId: 'M-ORDER' }),
+      event('sinch.conversation.message_delivery', 'order-read', 2, {
+        correlationId: 'browser-order',
+        status: 'READ',
+      }),
+      event('sinch.conversation.message_delivery', 'order-queued', 1, {
+        correlationId: 'browser-order',
+        status: 'QUEUED_ON_CHANNEL',
+      }),
+    ];
+    for (const e of events) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: bridge.queueUrls.events,
+          MessageBody: JSON.stringify(e),
+          MessageGroupId: e.id,
+          MessageDeduplicationId: e.id,
+        }),
+      );
+    }
+    const timeline = page.locator('li.command[data-id="browser-order"] .timeline');
+    await expect
+      .poll(() => timeline.locator('li').allTextContents(), { timeout: 30_000 })
+      .toEqual([
+        expect.stringMatching(/^accepted/),
+        expect.stringMatching(/^QUEUED_ON_CHANNEL/),
+        expect.stringMatching(/^READ/),
+      ]);
   });
 
   it('took nothing from the events queue: its consumer still receives every event the console showed', async () => {

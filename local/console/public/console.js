@@ -131,10 +131,21 @@ function commandFor(appId, id) {
   return command;
 }
 
+// Steps in the order they happened, not the order they arrived: the outcome and the delivery
+// reports travel in different queue groups, so a report can reach the feed before the outcome.
 function step(command, label, kind, at) {
   if (command.steps.has(label)) return;
   command.steps.add(label);
-  command.timeline.append(el('li', { class: `step ${kind}` }, `${label} ${time(at)}`));
+  const when = Date.parse(at);
+  const item = el(
+    'li',
+    { class: `step ${kind}`, 'data-at': Number.isNaN(when) ? '' : String(when) },
+    `${label} ${time(at)}`,
+  );
+  const later = Number.isNaN(when)
+    ? undefined
+    : [...command.timeline.children].find((li) => li.dataset.at !== '' && Number(li.dataset.at) > when);
+  command.timeline.insertBefore(item, later ?? null);
 }
 
 function onCommandEnqueued(entry, body) {
