@@ -140,7 +140,7 @@ type LocalAwsSqsModule = { createSqsServer(options: ISqsServerOptions): Promise<
 let corrected: LocalAwsSqsModule | undefined;
 
 /**
- * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in seven ways our tests and the
+ * Why this loader exists: `local-aws-sqs` 2.0.2 differs from SQS in eight ways our tests and the
  * local bridge depend on:
  * (1) `ChangeMessageVisibility` increments `ApproximateReceiveCount` (real SQS counts receives
  * only), which would exhaust `MAX_ATTEMPTS` and the redrive early;
@@ -157,7 +157,10 @@ let corrected: LocalAwsSqsModule | undefined;
  * were accepted, where SQS answers `InvalidMessageContents`;
  * (7) a FIFO `SequenceNumber` is a random prefix cut to a length that shrinks as the count grows,
  * so it does not increase within a group as SQS's does (the archive orders replays by it): here
- * 20 digits, a per-group prefix then the zero-padded count.
+ * 20 digits, a per-group prefix then the zero-padded count;
+ * (8) `ApproximateNumberOfMessages` counted the messages in flight too, where SQS counts only
+ * those available for retrieval (in flight is `ApproximateNumberOfMessagesNotVisible`): a test
+ * waiting for a returned message saw it "back" while it was still invisible.
  * Each is a small change to its single-file bundle, applied here at load time; a changed bundle
  * fails loudly instead of silently testing against the wrong semantics.
  */
@@ -214,6 +217,11 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
     [
       'm(this,Ye,(t,e)=>this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e));',
       'm(this,Ye,(t,e)=>(this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e))??__bridgeRecall(this,t,e));',
+    ],
+    // (8)
+    [
+      'ApproximateNumberOfMessages:String(S(this,E).filter(o=>!o.delayed).length)',
+      'ApproximateNumberOfMessages:String(S(this,E).filter(o=>!o.delayed&&o.visible).length)',
     ],
     [
       'return i.padStart(lr+1-i.length,e).slice(0,20)}',

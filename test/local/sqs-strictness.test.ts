@@ -3,7 +3,13 @@
  * (not UTF-16 units), and bodies with characters outside SQS's allowed set
  * (#x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF).
  */
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
@@ -23,6 +29,7 @@ describe('local SQS is as strict as SQS', () => {
       queues: [
         { name: 'small', attributes: { MaximumMessageSize: '1024' } },
         { name: 'strict.fifo', attributes: { FifoQueue: 'true' } },
+        { name: 'counted' },
       ],
     });
     client = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials });
@@ -109,5 +116,29 @@ describe('local SQS is as strict as SQS', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('counts a message in flight as not visible only, as SQS does', async () => {
+    const QueueUrl = sqs.queueUrl('counted');
+    const counts = async () => {
+      const { Attributes = {} } = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return [
+        Number(Attributes.ApproximateNumberOfMessages),
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+      ];
+    };
+    await send(QueueUrl, 'one');
+    await send(QueueUrl, 'two');
+    expect(await counts()).toEqual([2, 0]);
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 60 }),
+    );
+    expect(Messages).toHaveLength(1);
+    expect(await counts()).toEqual([1, 1]);
   });
 });
