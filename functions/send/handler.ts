@@ -121,6 +121,23 @@ function observe(report: SendReport): void {
   if (report.sendLatencyMs !== undefined) {
     metrics.addMetric('SendLatency', MetricUnit.Milliseconds, report.sendLatencyMs);
   }
+  if (report.outcomeNotRecorded) {
+    metrics.addMetric('SendOutcomeNotRecorded', MetricUnit.Count, 1);
+    logger.error(
+      'outcome not recorded: the record comes back and the outcome is recorded again, not sent again',
+      {
+        ...line,
+        outcome: outcome.kind,
+        action: disposition.action,
+        error: report.outcomeNotRecorded,
+        retryInSeconds: report.retryInSeconds,
+      },
+    );
+    // Sinch did take it: counted here, and as a duplicate (not sent again) on the redelivery.
+    if (outcome.kind === 'accepted' && !outcome.duplicate)
+      metrics.addMetric('SendAccepted', MetricUnit.Count, 1);
+    return;
+  }
   if (report.suppressionBypassed) {
     metrics.addMetric('SendSuppressionBypassed', MetricUnit.Count, 1);
     logger.warn('transactional command sent to a recipient who opted out', line);

@@ -50,6 +50,14 @@ import { type RateLimiter, UNLIMITED } from './rate-limiter';
 /** Visibility of a held record while the project is refused: one minute, doubling per receive, at most an hour. */
 export const PROJECT_HOLD = { baseSeconds: 60, capSeconds: 3_600 } as const;
 
+/**
+ * Visibility of a record back soon after a store or queue of ours failed it (the command record
+ * or the suppression list unreadable, the outcome not published): five seconds, doubling per
+ * receive, at most five minutes. Never the queue's own visibility timeout (six times the
+ * function's), which would stall the conversation's later commands for minutes.
+ */
+export const BACK_SOON = { baseSeconds: 5, capSeconds: 300 } as const;
+
 export interface OutboundSenderOptions {
   origin: OutboundEventOrigin;
   /** `SinchClient#sendMessage` (bound), or anything with its contract: resolves on any 2xx. */
@@ -118,6 +126,12 @@ export interface SendReport {
   suppressionBypassed?: boolean | undefined;
   /** The echoed command of `outbound.failed` was cut to fit the events queue. */
   commandTruncated?: boolean | undefined;
+  /**
+   * The outcome was reached but could not be made durable (its event, the DLQ copy or the
+   * visibility change failed): the error's name. The record comes back after `retryInSeconds`
+   * and the command record keeps the Sinch call from being repeated.
+   */
+  outcomeNotRecorded?: string | undefined;
   /** The command, for DEBUG logging only (holds text and phone numbers). */
   command?: unknown;
 }
@@ -471,6 +485,57 @@ export function createOutboundSender(options: OutboundSenderOptions) {
       command: raw,
     };
 
+    try {
+      return await settle(record, invocation, report, {
+        outcome,
+        disposition,
+        attempt,
+        command,
+        sender,
+        recipient,
+        raw,
+        receiveCount,
+      });
+    } catch (error) {
+      // The outcome stands (Sinch took the command, or it was refused, or it belongs in the DLQ)
+      // but is not durable yet. Before this record counted as a thrown failure and came back only
+      // after the queue's visibility timeout, holding its conversation that long, unlogged.
+      const retryInSeconds = retryVisibilitySeconds(receiveCount, BACK_SOON, undefined, random);
+      report.outcomeNotRecorded = (error as Error)?.name ?? 'Error';
+      try {
+        await options.sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: await queueUrlOfRecord(record, options.sqs),
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: retryInSeconds,
+          }),
+        );
+        report.retryInSeconds = retryInSeconds;
+      } catch {
+        // SQS itself is failing: the record comes back after the queue's visibility timeout.
+        return { result: { ok: false }, report };
+      }
+      return { result: { ok: false, retryInSeconds }, report };
+    }
+  }
+
+  /** What a record's disposition does: the event, the DLQ copy, the record write, the visibility. */
+  async function settle(
+    record: SQSRecord,
+    invocation: Invocation,
+    report: SendReport,
+    decided: {
+      outcome: SendOutcome;
+      disposition: RecordDisposition;
+      attempt: number | undefined;
+      command: OutboundCommand | undefined;
+      sender: ReturnType<typeof senderOf> | undefined;
+      recipient: ReturnType<typeof recipientIdentityOf> | undefined;
+      raw: unknown;
+      receiveCount: number;
+    },
+  ): Promise<{ result: RecordResult; report: SendReport }> {
+    const { outcome, disposition, attempt, command, sender, recipient, raw, receiveCount } = decided;
     switch (disposition.action) {
       case 'delete': {
         if (outcome.kind === 'accepted' && command && sender) {
@@ -543,7 +608,7 @@ export function createOutboundSender(options: OutboundSenderOptions) {
       return retryVisibilitySeconds(receiveCount, PROJECT_HOLD, undefined, random);
     }
     if (outcome.kind === 'deferred' && outcome.reason === 'record_unavailable') {
-      return retryVisibilitySeconds(receiveCount, { baseSeconds: 5, capSeconds: 300 }, undefined, random);
+      return retryVisibilitySeconds(receiveCount, BACK_SOON, undefined, random);
     }
     return DEFERRED_VISIBILITY_SECONDS;
   }
