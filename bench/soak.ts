@@ -3,7 +3,8 @@
  * (2,000 inbound callbacks, 2,000 outbound commands, 5,000 abuse requests, 2,000 archived callbacks,
  * 2,000 callbacks of which 500 carry media; the outbound odd-answer, slow-Sinch and outage suites
  * at 1,000, 600, 1,000 and 400 commands, the one-minute outage in real time; 3,000 callbacks across
- * 24 apps while 8 rotate and a deploy adds 8 and removes 1), each in a fresh
+ * 24 apps while 8 rotate and a deploy adds 8 and removes 1; 2,000 commands and 2,000 inbound
+ * callbacks with opt-outs and duplicated, shuffled delivery reports), each in a fresh
  * child process, printed as a table of counts. Exits 1 when any suite saw a violation.
  *
  *   npm run soak
@@ -14,6 +15,7 @@ import { Command } from 'commander';
 import type { AbuseReport } from '../test/faults/scenarios/abuse';
 import type { ArchiveReport } from '../test/faults/scenarios/archive';
 import type { InboundReport } from '../test/faults/scenarios/inbound';
+import type { LifecycleReport } from '../test/faults/scenarios/lifecycle';
 import type { MediaReport } from '../test/faults/scenarios/media';
 import type { OutboundReport } from '../test/faults/scenarios/outbound';
 import type { RotationReport } from '../test/faults/scenarios/rotation';
@@ -54,6 +56,9 @@ const SUITES = {
   archive: { module: 'test/faults/scenarios/archive.ts', run: 'runArchiveScenario', size: 2000 },
   media: { module: 'test/faults/scenarios/media.ts', run: 'runMediaScenario', size: 2000 },
   rotation: { module: 'test/faults/scenarios/rotation.ts', run: 'runRotationScenario', size: 3000 },
+  // Commands and inbound callbacks at 2,000 each: opt-outs first, delivery reports duplicated
+  // and shuffled, 5% of the functions' SQS writes failing, then the unconfirmed sweep.
+  lifecycle: { module: 'test/faults/scenarios/lifecycle.ts', run: 'runLifecycleScenario', size: 2000 },
 } as const;
 type SuiteName = keyof typeof SUITES;
 
@@ -75,6 +80,7 @@ type Report = (
   | ArchiveReport
   | MediaReport
   | RotationReport
+  | LifecycleReport
 ) & {
   peakRssMB: number;
   seconds: number;
