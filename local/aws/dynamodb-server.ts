@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type AttributeDefinition, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { memoizeDynaliteExpressions } from './dynalite-expression-memo';
 
 /** A running loopback DynamoDB (dynalite, in memory). */
 export interface LocalDynamoDb {
@@ -33,6 +34,8 @@ export async function startLocalDynamoDb(options: {
   port?: number;
   region?: string;
 }): Promise<LocalDynamoDb> {
+  // Parsing the same expressions again was most of dynalite's CPU per write (see the memo's file).
+  memoizeDynaliteExpressions();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
