@@ -230,9 +230,11 @@ export function createCommandRecordStore(options: CommandRecordStoreOptions) {
           ...(input.channel ? { ':channel': input.channel } : {}),
           ...(input.identity ? { ':identity': input.identity } : {}),
         },
-        ReturnValues: 'ALL_NEW',
+        // The old values, not the new item: a first claim (the usual case) then answers with
+        // nothing to carry back, and the call's number is the old count plus one.
+        ReturnValues: 'UPDATED_OLD',
       });
-      return { kind: 'claimed', attempt: Number(Attributes?.attempts?.N ?? 1) };
+      return { kind: 'claimed', attempt: Number(Attributes?.attempts?.N ?? 0) + 1 };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
