@@ -11,10 +11,11 @@ import { createRequire } from 'node:module';
  * the expression text, the attribute names, each value's type (values of list, map and set types
  * whole), and whether it is a key condition. The two checks that read a value's content
  * (`BETWEEN` bounds and `attribute_type`'s type name) are never kept: those expressions are
- * parsed every time. A replay marks the same names and values used (dynalite refuses unused
- * ones) and hands back a copy of the kept result in which each value object of the first request
- * is replaced by this request's value of the same name. Thrown parse errors are not kept.
- * Hand-written: dynalite has no option for it, and no library memoizes a PEG parser's output.
+ * parsed every time. A replay marks the names and values the expression uses as used (dynalite
+ * refuses unused ones) and hands back a copy of the kept result in which each value object of
+ * the first request is replaced by this request's value of the same name. Thrown parse errors
+ * are not kept. Hand-written: dynalite has no option for it, and no library memoizes a PEG
+ * parser's output.
  */
 
 interface Parser {
@@ -80,9 +81,18 @@ function memoize(parser: Parser): void {
       for (const name of hit.usedValues) delete context.unusedAttrVals?.[name];
       return replay(hit.result, hit.values, context.attrVals ?? {});
     }
-    const namesBefore = Object.keys(context.unusedAttrNames ?? {});
-    const valuesBefore = Object.keys(context.unusedAttrVals ?? {});
-    const result = parse(input, options);
+    // What this expression uses, whatever other expressions of the request used before it: the
+    // parse runs against full sets of unused names and values, and what it crossed out is applied.
+    const probe = {
+      ...context,
+      unusedAttrNames: Object.fromEntries(Object.keys(context.attrNames ?? {}).map((k) => [k, true])),
+      unusedAttrVals: Object.fromEntries(Object.keys(context.attrVals ?? {}).map((k) => [k, true])),
+    };
+    const result = parse(input, { ...options, context: probe });
+    const usedNames = Object.keys(context.attrNames ?? {}).filter((name) => !probe.unusedAttrNames[name]);
+    const usedValues = Object.keys(context.attrVals ?? {}).filter((name) => !probe.unusedAttrVals[name]);
+    for (const name of usedNames) delete context.unusedAttrNames?.[name];
+    for (const name of usedValues) delete context.unusedAttrVals?.[name];
     const values = new Map<unknown, string>(
       Object.entries(context.attrVals ?? {}).map(([name, value]) => [value, name]),
     );
@@ -91,8 +101,8 @@ function memoize(parser: Parser): void {
       // A copy: nothing dynalite later does to this request's result reaches the kept one.
       result: replay(result, values, context.attrVals ?? {}),
       values,
-      usedNames: namesBefore.filter((name) => !context.unusedAttrNames?.[name]),
-      usedValues: valuesBefore.filter((name) => !context.unusedAttrVals?.[name]),
+      usedNames,
+      usedValues,
     });
     return result;
   };

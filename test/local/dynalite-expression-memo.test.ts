@@ -84,6 +84,24 @@ describe('local DynamoDB with remembered expression parses', () => {
     expect(Attributes?.attempts).toEqual({ N: '2' });
   });
 
+  it('marks what each expression uses, whichever expression of the request used it first', async () => {
+    const write = (id: string, update: string) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName,
+          Key: { id: { S: id } },
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_not_exists(id) OR note = :note',
+          ExpressionAttributeValues: { ':note': { S: 'shared' }, ':other': { S: 'o' } },
+        }),
+      );
+    // First the update uses :note too; then only the condition does, which must still count.
+    await write('shared-1', 'SET note = :note, extra = :other');
+    await write('shared-2', 'SET extra = :other');
+    const { Item } = await client.send(new GetItemCommand({ TableName, Key: { id: { S: 'shared-2' } } }));
+    expect(Item).toEqual({ id: { S: 'shared-2' }, extra: { S: 'o' } });
+  });
+
   it('checks BETWEEN bounds and attribute_type names on every request', async () => {
     const between = (low: string, high: string) =>
       client.send(
