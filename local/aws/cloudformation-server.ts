@@ -1,6 +1,7 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignatureRefused, verifySigV4 } from './sigv4-verify';
 
 /*
  * CloudFormation has no local server. This stand-in answers `DescribeStacks` the way the AWS
@@ -15,7 +16,6 @@ import type { AddressInfo } from 'node:net';
 const API_VERSION = '2010-05-15';
 const XMLNS = `http://cloudformation.amazonaws.com/doc/${API_VERSION}/`;
 const ACCOUNT_ID = '123456789012';
-const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 /** One stack as DescribeStacks shows it. */
 export interface LocalStack {
@@ -166,98 +166,17 @@ function parseRequest(
   if (!/^application\/x-www-form-urlencoded\b/.test(String(req.headers['content-type'] ?? ''))) {
     throw new QueryError(400, 'MalformedQueryString', 'The body must be application/x-www-form-urlencoded');
   }
-  verifySignature(req, body, expected);
+  try {
+    verifySigV4(req, body, { ...expected, service: 'cloudformation' });
+  } catch (error) {
+    if (error instanceof SignatureRefused) throw new QueryError(error.status, error.code, error.message);
+    throw error;
+  }
   const params = new URLSearchParams(body.toString('utf8'));
   if (params.get('Version') !== API_VERSION) {
     throw new QueryError(400, 'InvalidParameterValue', `Version must be ${API_VERSION}`);
   }
   return params;
-}
-
-function verifySignature(
-  req: IncomingMessage,
-  body: Buffer,
-  expected: { region: string; credentials: { accessKeyId: string; secretAccessKey: string } },
-): void {
-  const auth = String(req.headers.authorization ?? '');
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
-  if (!match)
-    throw new QueryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
-  const [, keyId, date, region, service, signedHeaders, signature] = match as unknown as string[];
-  if (keyId !== expected.credentials.accessKeyId) {
-    throw new QueryError(
-      403,
-      'InvalidClientTokenId',
-      'The security token included in the request is invalid.',
-    );
-  }
-  if (service !== 'cloudformation' || region !== expected.region) {
-    throw new QueryError(
-      403,
-      'SignatureDoesNotMatch',
-      `Credential should be scoped to a valid region and service: '${expected.region}/cloudformation'`,
-    );
-  }
-  const amzDate = String(req.headers['x-amz-date'] ?? '');
-  const at = Date.parse(
-    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
-  );
-  if (!Number.isFinite(at) || !amzDate.startsWith(date!)) {
-    throw new QueryError(
-      400,
-      'IncompleteSignature',
-      'X-Amz-Date is missing or does not match the credential date',
-    );
-  }
-  if (Math.abs(Date.now() - at) > MAX_CLOCK_SKEW_MS) {
-    throw new QueryError(
-      403,
-      'SignatureDoesNotMatch',
-      'Signature expired: the request time is too far from now',
-    );
-  }
-  const names = signedHeaders!.split(';');
-  if (!names.includes('host'))
-    throw new QueryError(403, 'SignatureDoesNotMatch', 'The host header must be signed');
-  const canonicalHeaders = names
-    .map((name) => {
-      const value = req.headers[name];
-      return `${name}:${(Array.isArray(value) ? value.join(',') : String(value ?? '')).trim().replace(/\s+/g, ' ')}\n`;
-    })
-    .join('');
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const canonicalRequest = [
-    req.method,
-    url.pathname || '/',
-    '',
-    canonicalHeaders,
-    signedHeaders,
-    createHash('sha256').update(body).digest('hex'),
-  ].join('\n');
-  const scope = `${date}/${region}/cloudformation/aws4_request`;
-  const stringToSign = [
-    'AWS4-HMAC-SHA256',
-    amzDate,
-    scope,
-    createHash('sha256').update(canonicalRequest).digest('hex'),
-  ].join('\n');
-  let key: Buffer = createHmac('sha256', `AWS4${expected.credentials.secretAccessKey}`)
-    .update(date!)
-    .digest();
-  for (const part of [region!, 'cloudformation', 'aws4_request'])
-    key = createHmac('sha256', key).update(part).digest();
-  const wanted = createHmac('sha256', key).update(stringToSign).digest();
-  const given = Buffer.from(signature!, 'hex');
-  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
-    throw new QueryError(
-      403,
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    );
-  }
 }
 
 function escapeXml(text: string): string {

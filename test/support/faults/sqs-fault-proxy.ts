@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type SignatureRefused, verifySigV4 } from '../../../local/aws/sigv4-verify';
 import { seededRandom } from './seeded-random';
 
 /**
@@ -24,6 +25,11 @@ export interface SqsFaultProxyOptions {
   match?: (body: Buffer) => boolean;
   /** Each matching call of the faulted operations is held this long before it goes on (a slow service); default 0. */
   delayMs?: number;
+  /**
+   * Check every request's SigV4 signature as SQS does (the local SQS does not), answering 403
+   * `SignatureDoesNotMatch` (or the like) to a badly signed one.
+   */
+  verifySignature?: { region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** Told about every injected fault with the request body, so a test can tell which call failed. */
   onFault?: (fault: { operation: string; mode: SqsFaultMode; body: Buffer }) => void;
 }
@@ -71,6 +77,18 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      if (options.verifySignature) {
+        try {
+          verifySigV4(req, body, { service: 'sqs', ...options.verifySignature });
+        } catch (error) {
+          const refused = error as SignatureRefused;
+          res.writeHead(refused.status ?? 403, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(
+            JSON.stringify({ __type: `com.amazon.coral.service#${refused.code}`, message: refused.message }),
+          );
+          return;
+        }
+      }
       let mode: SqsFaultMode | undefined;
       const operation = sqsOperationOf(req.headers, body);
       const matching = faulted.has(operation) && (options.match?.(body) ?? true);
