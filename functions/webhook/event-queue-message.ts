@@ -1,16 +1,21 @@
 /**
  * A normalized event as an SQS FIFO `SendMessage` (docs/events.md, "SQS attributes").
  */
-import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { messageGroupIdOf } from '../events/message-group';
 import { toSqsMessageBody, toSqsSafeAttributeValue } from '../events/sqs-message-body';
 import type { ConversationCloudEvent } from './normalize-callback';
+
+/** A string message attribute (the only kind events carry). */
+export interface StringAttribute {
+  DataType: 'String';
+  StringValue: string;
+}
 
 export interface EventQueueMessage {
   MessageBody: string;
   MessageGroupId: string;
   MessageDeduplicationId: string;
-  MessageAttributes: Record<string, MessageAttributeValue>;
+  MessageAttributes: Record<string, StringAttribute>;
 }
 
 /**
@@ -19,7 +24,7 @@ export interface EventQueueMessage {
  */
 export function toEventQueueMessage(event: ConversationCloudEvent): EventQueueMessage {
   const { appId, channel, identity } = event.data;
-  const attributes: Record<string, MessageAttributeValue> = {
+  const attributes: Record<string, StringAttribute> = {
     type: { DataType: 'String', StringValue: event.type },
     appId: { DataType: 'String', StringValue: appId },
   };

@@ -7,9 +7,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createDirectSendMessage } from '../events/direct-send-message';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config';
 import { decideWebhookRequest, fromApiGatewayEvent } from './webhook-request';
 import { acceptedResponse, rejectionResponse, type WebhookRejectionKind } from './webhook-response';
@@ -22,7 +23,7 @@ const logger = new Logger({ serviceName: SERVICE_NAME });
 interface Runtime {
   config: WebhookConfig;
   secrets: WebhookSecretStore;
-  sqs: SQSClient;
+  sendMessage: ReturnType<typeof createDirectSendMessage>;
 }
 
 // Built on the first request, not at import: the local bridge sets the environment and then
@@ -54,11 +55,9 @@ function getRuntime(): Runtime | { problems: string[] } {
         }
       },
     }),
-    // cacheMiddleware: the SDK otherwise rebuilds and sorts its middleware stack on every send,
-    // about half of the client's CPU per SendMessage (measured in docs/benchmarks.md).
-    // md5: false skips the SDK's MD5 of the body and attributes against SQS's answer: TLS already
-    // protects the request in transit, and on the hot path it cost more than the HMAC check.
-    sqs: new SQSClient({ cacheMiddleware: true, md5: false }),
+    // The client's credentials, region, signer, HTTP handler and retry budget, without its
+    // middleware stack: see direct-send-message.ts for why. md5: false: TLS protects the request.
+    sendMessage: createDirectSendMessage(new SQSClient({ md5: false })),
   };
   return runtime;
 }
@@ -121,7 +120,7 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   const keys: Record<string, unknown> = { apiRequestId: event.requestContext?.requestId };
   const current = getRuntime();
   if (!('config' in current)) return reject('misconfigured', { ...keys, problems: current.problems });
-  const { config, secrets, sqs } = current;
+  const { config, secrets, sendMessage } = current;
 
   const request = fromApiGatewayEvent(event);
   // Path app ids are caller-controlled: bounded before they reach a log line.
@@ -147,9 +146,7 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   try {
     // Through the event router when the stack has one; the answer is 2xx only once the event is
     // durable on whichever queue this is (docs/router.md).
-    await sqs.send(
-      new SendMessageCommand({ QueueUrl: config.routerQueueUrl ?? config.eventsQueueUrl, ...message }),
-    );
+    await sendMessage({ QueueUrl: config.routerQueueUrl ?? config.eventsQueueUrl, ...message });
   } catch (error) {
     count('EnqueueFailures');
     return reject('enqueue_failed', { ...keys, cause: (error as Error).name ?? 'unknown' });
