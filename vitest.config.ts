@@ -14,6 +14,9 @@ export default defineConfig({
     // the Sinch stand-in's latency, retry backoff), so two workers there halve the wall time
     // (770 s to 441 s for the same 115 files) without starving either.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // expect.poll's default gives up after 1 s: on a busy machine a condition the stand-ins reach
+    // a moment later failed (the console's redrive test, with two workers and other load).
+    expect: { poll: { timeout: 30_000 } },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
