@@ -70,6 +70,9 @@ export interface RedriveResult {
   failed: Array<{ messageId: string; error: string }>;
 }
 
+/** How long a redrive of one message looks for it while another look holds it. */
+const REDRIVE_WAIT_MS = 10_000;
+
 /**
  * Moves dead letters back to their source queue (one, by SQS message id, or up to `max`),
  * keeping body, message group and attributes except the failure details (a redriven command
@@ -92,10 +95,21 @@ export async function redriveDeadLetters(
     onMoved?: ((messageId: string) => void) | undefined;
   },
 ): Promise<RedriveResult> {
-  const held = await receiveAndHold(sqs, input.dlqUrl, {
-    max: input.messageId ? 1000 : (input.max ?? Number.POSITIVE_INFINITY),
-    holdSeconds: 60,
-  });
+  const hold = () =>
+    receiveAndHold(sqs, input.dlqUrl, {
+      max: input.messageId ? 1000 : (input.max ?? Number.POSITIVE_INFINITY),
+      holdSeconds: 60,
+    });
+  let held = await hold();
+  // Another look (the console's refresh, a `dlq inspect`) may hold the one message asked for for
+  // a moment, and on a FIFO DLQ it hides the rest of its group too: look again for a while
+  // before answering that it is not there.
+  const wantedUntil = Date.now() + REDRIVE_WAIT_MS;
+  while (input.messageId && !held.some((m) => m.MessageId === input.messageId) && Date.now() < wantedUntil) {
+    await releaseMessages(sqs, input.dlqUrl, held).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    held = await hold();
+  }
   const chosen = held.filter((m) => !input.messageId || m.MessageId === input.messageId);
   const result: RedriveResult = { moved: [], failed: [] };
   const fifo = input.sourceUrl.endsWith('.fifo');
