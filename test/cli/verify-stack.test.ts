@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,11 +37,10 @@ describe('sinch-bridge --stack <name> verify (the real CLI process, stack output
       WebhookSecretsArn: bridge.secretIds.webhookSecrets,
       IdempotencyTableName: bridge.environment.IDEMPOTENCY_TABLE!,
     };
-    // A port nothing listens on any more.
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadPort = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    // Port 2: privileged, so no test server's ephemeral port can be it, and not on fetch's list
+    // of blocked ports (9 is). A port freed by closing a listener was taken by another test
+    // file's stand-in when files ran in parallel.
+    const deadPort = 2;
     cfn = await startLocalCloudFormation({
       region,
       stacks: [
