@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commandRecordKey } from '../../functions/send/command-record';
+import { captureProcessOutput } from '../support/process-output';
 import { answers } from '../support/sinch-double';
 import { APP_ID, type SendStand, startSendStand } from './send-stand';
 
@@ -22,25 +23,14 @@ const correlationIds = (stand: SendStand) =>
 
 describe('the command record (send path items 1, 3, 5)', () => {
   let stand: SendStand;
-  const logs: string[] = [];
-  const originalWrite = process.stdout.write.bind(process.stdout);
-  const originalErrWrite = process.stderr.write.bind(process.stderr);
+  let output: ReturnType<typeof captureProcessOutput>;
 
   beforeAll(async () => {
     stand = await startSendStand();
-    // Powertools writes INFO to stdout and WARN/ERROR to stderr.
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      logs.push(String(chunk));
-      return originalWrite(chunk, ...rest);
-    }) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      logs.push(String(chunk));
-      return originalErrWrite(chunk, ...rest);
-    }) as typeof process.stderr.write;
+    output = captureProcessOutput();
   });
   afterAll(async () => {
-    process.stdout.write = originalWrite;
-    process.stderr.write = originalErrWrite;
+    output.restore();
     await stand.close();
   });
   beforeEach(async () => {
@@ -89,7 +79,7 @@ describe('the command record (send path items 1, 3, 5)', () => {
         expect(event.data).not.toHaveProperty('messageId');
       }
       expect((await record(id))?.status?.S).toBe('accepted');
-      expect(logs.join('')).toContain('Sinch accepted with an unexpected answer body');
+      expect(output.chunks.join('')).toContain('Sinch accepted with an unexpected answer body');
     },
   );
 

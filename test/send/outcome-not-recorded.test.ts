@@ -8,6 +8,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsFaultProxy, startSqsFaultProxy } from '../support/faults/sqs-fault-proxy';
+import { captureProcessOutput } from '../support/process-output';
 import { APP_ID, type SendStand, startSendStand } from './send-stand';
 
 const PHONE = '+46700000077';
@@ -18,9 +19,7 @@ describe('send: the outcome event cannot be published', () => {
   let proxy: SqsFaultProxy;
   let sqs: SQSClient;
   let outboundUrl: string;
-  const logs: string[] = [];
-  const originalWrite = process.stdout.write.bind(process.stdout);
-  const originalError = process.stderr.write.bind(process.stderr);
+  let output: ReturnType<typeof captureProcessOutput>;
 
   beforeAll(async () => {
     stand = await startSendStand();
@@ -37,19 +36,10 @@ describe('send: the outcome event cannot be published', () => {
     process.env.EVENTS_QUEUE_URL = eventsUrl.replace(endpoint, proxy.endpoint);
     process.env.AWS_MAX_ATTEMPTS = '1';
     sqs = new SQSClient({ endpoint });
-    // Powertools writes INFO to stdout and WARN/ERROR to stderr (the metrics line to stdout).
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      logs.push(String(chunk));
-      return originalWrite(chunk, ...rest);
-    }) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      logs.push(String(chunk));
-      return originalError(chunk, ...rest);
-    }) as typeof process.stderr.write;
+    output = captureProcessOutput();
   });
   afterAll(async () => {
-    process.stdout.write = originalWrite;
-    process.stderr.write = originalError;
+    output.restore();
     delete process.env.AWS_MAX_ATTEMPTS;
     sqs.destroy();
     await stand.close();
@@ -68,7 +58,7 @@ describe('send: the outcome event cannot be published', () => {
       'unrec-1',
     ]);
     expect(proxy.counts.before).toBeGreaterThan(0);
-    const line = logs
+    const line = output.chunks
       .flatMap((chunk) => chunk.split('\n'))
       .filter((l) => l.includes('outcome not recorded'))
       .map((l) => JSON.parse(l));
@@ -81,7 +71,7 @@ describe('send: the outcome event cannot be published', () => {
     });
     expect(line[0].retryInSeconds).toBeGreaterThan(0);
     expect(line[0].retryInSeconds).toBeLessThanOrEqual(5);
-    expect(logs.join('')).toContain('"SendOutcomeNotRecorded"');
+    expect(output.chunks.join('')).toContain('"SendOutcomeNotRecorded"');
 
     // Back well before the queue's own 60 s visibility timeout.
     proxy.rate = 0;
