@@ -1,5 +1,6 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -45,4 +46,24 @@ export async function drainQueue(
     );
   }
   return all;
+}
+
+/**
+ * Messages a queue still holds, visible or in flight (waiting out a retry's visibility): 0 once
+ * its consumer is through with everything.
+ *
+ * @example
+ * while ((await messagesInQueue(sqs, outboundQueueUrl)) > 0) await sleep(200);
+ */
+export async function messagesInQueue(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 }

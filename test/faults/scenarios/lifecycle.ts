@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { postSignedCallback } from '../../../cli/simulate';
 import { createCommandStatusStore } from '../../../functions/lifecycle/command-status-store';
 import { sweepUnconfirmed } from '../../../functions/lifecycle/unconfirmed-sweep';
@@ -8,7 +8,7 @@ import { callbacks, contactMessages } from '../../support/callbacks';
 import { seededRandom } from '../../support/faults/seeded-random';
 import { startSqsFaultProxy } from '../../support/faults/sqs-fault-proxy';
 import { startSinchDouble } from '../../support/sinch-double';
-import { drainQueue } from '../../support/sqs-drain';
+import { drainQueue, messagesInQueue } from '../../support/sqs-drain';
 
 /** Counts of one lifecycle and opt-out run. `violations` must be empty. */
 export interface LifecycleReport {
@@ -66,19 +66,6 @@ const CONFIRMATION = 'You will get no more messages from us. Reply START to opt 
 const CONFIRMATION_PREFIX = 'opt-out-confirmation-';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function inQueue(sqs: SQSClient, QueueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
 
 async function eachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;
@@ -180,7 +167,7 @@ export async function runLifecycleScenario(options: {
   }
   async function settle(deadline: number) {
     for (const url of [bridge.queueUrls.outbound, bridge.queueUrls.router]) {
-      while ((await inQueue(sqs, url)) > 0 && Date.now() < deadline) await sleep(200);
+      while ((await messagesInQueue(sqs, url)) > 0 && Date.now() < deadline) await sleep(200);
     }
   }
 

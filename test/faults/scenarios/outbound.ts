@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_RETRY_POLICY, guaranteedRetrySpanSeconds } from '../../../functions/send/backoff';
 import { commandRecordKey } from '../../../functions/send/command-record';
@@ -12,7 +12,7 @@ import {
   type SinchAnswer,
   startSinchDouble,
 } from '../../support/sinch-double';
-import { drainQueue } from '../../support/sqs-drain';
+import { drainQueue, messagesInQueue } from '../../support/sqs-drain';
 
 /**
  * Which faults Sinch shows:
@@ -114,19 +114,6 @@ const ODD_ANSWERS: ReadonlyArray<readonly [status: number, body: string]> = [
 
 /** Slow profile: the send function's timeout and the Sinch call timeout. */
 const SLOW = { functionTimeoutMs: 7_000, sinchTimeoutMs: 2_000, tooSlowMs: 2_500 } as const;
-
-async function inQueue(sqs: SQSClient, QueueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
 
 /** Status and attempts of each command's record, read back from the table (dynalite). */
 async function readRecords(
@@ -335,11 +322,11 @@ export async function runOutboundScenario(options: OutboundScenarioOptions): Pro
     const outageAllowanceMs = profile === 'outage' ? 4 * retryBudgetSeconds * (1000 / timeScale) : 0;
     const deadline = Date.now() + 60_000 + options.count * 100 + outageAllowanceMs;
     for (;;) {
-      if ((await inQueue(sqs, bridge.queueUrls.outbound)) === 0 || Date.now() > deadline) break;
+      if ((await messagesInQueue(sqs, bridge.queueUrls.outbound)) === 0 || Date.now() > deadline) break;
       await sleep(100);
     }
     for (;;) {
-      if ((await inQueue(sqs, bridge.queueUrls.router)) === 0 || Date.now() > deadline) break;
+      if ((await messagesInQueue(sqs, bridge.queueUrls.router)) === 0 || Date.now() > deadline) break;
       await sleep(100);
     }
     const events = await drainQueue(sqs, bridge.queueUrls.events, { emptyPolls: 2 });
