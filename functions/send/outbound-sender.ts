@@ -486,20 +486,72 @@ export function createOutboundSender(options: OutboundSenderOptions) {
     };
 
     try {
-      return await settle(record, invocation, report, {
-        outcome,
-        disposition,
-        attempt,
-        command,
-        sender,
-        recipient,
-        raw,
-        receiveCount,
-      });
+      switch (disposition.action) {
+        case 'delete': {
+          if (outcome.kind === 'accepted' && command && sender) {
+            // Republished on a redelivery too (same event id): consumers see it at least once.
+            const event = toOutboundAcceptedEvent(options.origin, {
+              id: command.id,
+              appId: sender.appId,
+              ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
+              acceptedTime: outcome.acceptedTime,
+              ...(recipient ? { channel: recipient.channel, identity: recipient.identity } : {}),
+            });
+            await publish(event, sender.appId, recipient?.channel, recipient?.identity);
+          }
+          return { result: { ok: true }, report };
+        }
+        case 'refuse': {
+          // Deleted, not dead-lettered: nothing is wrong with the command, and nothing to redrive.
+          const data = failedData(disposition.kind, outcome, raw, report);
+          const fitted = fitEventToQueue(
+            toOutboundFailedEvent(options.origin, record.messageId, data),
+            record.body,
+          );
+          await publish(fitted.event, data.appId, recipient?.channel ?? sender?.channel, recipient?.identity);
+          report.commandTruncated = fitted.truncated;
+          return { result: { ok: true }, report };
+        }
+        case 'dead_letter': {
+          const data = failedData(disposition.kind, outcome, raw, report);
+          report.commandTruncated = await deadLetter(record, data, reasonOf(outcome));
+          if (command && sender && options.records && disposition.kind !== 'invalid_command') {
+            const records = options.records;
+            const status = disposition.kind;
+            await persist(
+              () => records.giveUp(sender.appId, command.id, status, reasonOf(outcome)),
+              invocation,
+              'give_up',
+            );
+          }
+          return { result: { ok: true }, report };
+        }
+        case 'retry':
+        case 'defer': {
+          const retryInSeconds = visibilityFor(outcome, attempt ?? receiveCount, receiveCount);
+          report.retryInSeconds = retryInSeconds;
+          if (outcome.kind === 'retryable' && command && sender && options.records) {
+            const records = options.records;
+            await persist(
+              () => records.release(sender.appId, command.id, outcome.reason),
+              invocation,
+              'release',
+            );
+          }
+          await options.sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: await queueUrlOfRecord(record, options.sqs),
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: retryInSeconds,
+            }),
+          );
+          return { result: { ok: false, retryInSeconds }, report };
+        }
+      }
     } catch (error) {
       // The outcome stands (Sinch took the command, or it was refused, or it belongs in the DLQ)
-      // but is not durable yet. Before this record counted as a thrown failure and came back only
-      // after the queue's visibility timeout, holding its conversation that long, unlogged.
+      // but is not durable yet. Thrown, the record would come back only after the queue's
+      // visibility timeout and hold its conversation that long: it comes back soon instead.
       const retryInSeconds = retryVisibilitySeconds(receiveCount, BACK_SOON, undefined, random);
       report.outcomeNotRecorded = (error as Error)?.name ?? 'Error';
       try {
@@ -516,87 +568,6 @@ export function createOutboundSender(options: OutboundSenderOptions) {
         return { result: { ok: false }, report };
       }
       return { result: { ok: false, retryInSeconds }, report };
-    }
-  }
-
-  /** What a record's disposition does: the event, the DLQ copy, the record write, the visibility. */
-  async function settle(
-    record: SQSRecord,
-    invocation: Invocation,
-    report: SendReport,
-    decided: {
-      outcome: SendOutcome;
-      disposition: RecordDisposition;
-      attempt: number | undefined;
-      command: OutboundCommand | undefined;
-      sender: ReturnType<typeof senderOf> | undefined;
-      recipient: ReturnType<typeof recipientIdentityOf> | undefined;
-      raw: unknown;
-      receiveCount: number;
-    },
-  ): Promise<{ result: RecordResult; report: SendReport }> {
-    const { outcome, disposition, attempt, command, sender, recipient, raw, receiveCount } = decided;
-    switch (disposition.action) {
-      case 'delete': {
-        if (outcome.kind === 'accepted' && command && sender) {
-          // Republished on a redelivery too (same event id): consumers see it at least once.
-          const event = toOutboundAcceptedEvent(options.origin, {
-            id: command.id,
-            appId: sender.appId,
-            ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
-            acceptedTime: outcome.acceptedTime,
-            ...(recipient ? { channel: recipient.channel, identity: recipient.identity } : {}),
-          });
-          await publish(event, sender.appId, recipient?.channel, recipient?.identity);
-        }
-        return { result: { ok: true }, report };
-      }
-      case 'refuse': {
-        // Deleted, not dead-lettered: nothing is wrong with the command, and nothing to redrive.
-        const data = failedData(disposition.kind, outcome, raw, report);
-        const fitted = fitEventToQueue(
-          toOutboundFailedEvent(options.origin, record.messageId, data),
-          record.body,
-        );
-        await publish(fitted.event, data.appId, recipient?.channel ?? sender?.channel, recipient?.identity);
-        report.commandTruncated = fitted.truncated;
-        return { result: { ok: true }, report };
-      }
-      case 'dead_letter': {
-        const data = failedData(disposition.kind, outcome, raw, report);
-        report.commandTruncated = await deadLetter(record, data, reasonOf(outcome));
-        if (command && sender && options.records && disposition.kind !== 'invalid_command') {
-          const records = options.records;
-          const status = disposition.kind;
-          await persist(
-            () => records.giveUp(sender.appId, command.id, status, reasonOf(outcome)),
-            invocation,
-            'give_up',
-          );
-        }
-        return { result: { ok: true }, report };
-      }
-      case 'retry':
-      case 'defer': {
-        const retryInSeconds = visibilityFor(outcome, attempt ?? receiveCount, receiveCount);
-        report.retryInSeconds = retryInSeconds;
-        if (outcome.kind === 'retryable' && command && sender && options.records) {
-          const records = options.records;
-          await persist(
-            () => records.release(sender.appId, command.id, outcome.reason),
-            invocation,
-            'release',
-          );
-        }
-        await options.sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: await queueUrlOfRecord(record, options.sqs),
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: retryInSeconds,
-          }),
-        );
-        return { result: { ok: false, retryInSeconds }, report };
-      }
     }
   }
 
