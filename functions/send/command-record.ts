@@ -180,6 +180,36 @@ export function createCommandRecordStore(options: CommandRecordStoreOptions) {
     };
   };
 
+  /**
+   * The fields a claim and a suppression both write when they create or take over a record:
+   * who the command is, its payload hash, when (created once, updated each time), the TTL and
+   * the recipient. Their `SET` clause, names and values, to go beside each write's own.
+   */
+  function recordFields(
+    input: Omit<ClaimInput, 'leaseUntil' | 'maxAttempts'>,
+    at: ReturnType<typeof stamps>,
+  ) {
+    return {
+      set:
+        'appId = :appId, commandId = :commandId, payloadHash = :hash, ' +
+        'createdAt = if_not_exists(createdAt, :iso), createdAtEpoch = if_not_exists(createdAtEpoch, :epoch), ' +
+        'updatedAt = :iso, updatedAtEpoch = :epoch, #ttl = :ttl' +
+        (input.channel ? ', channel = :channel' : '') +
+        (input.identity ? ', #identity = :identity' : ''),
+      names: { '#status': 'status', '#ttl': 'ttl', ...(input.identity ? { '#identity': 'identity' } : {}) },
+      values: {
+        ':appId': input.appId,
+        ':commandId': input.commandId,
+        ':hash': input.payloadHash,
+        ':iso': at.iso,
+        ':epoch': at.epoch,
+        ':ttl': at.ttl,
+        ...(input.channel ? { ':channel': input.channel } : {}),
+        ...(input.identity ? { ':identity': input.identity } : {}),
+      },
+    };
+  }
+
   async function read(id: string): Promise<CommandRecord | undefined> {
     const { Item } = await client.send(
       new GetItemCommand({ TableName, Key: marshall({ id }), ConsistentRead: true }),
@@ -196,39 +226,23 @@ export function createCommandRecordStore(options: CommandRecordStoreOptions) {
     const id = commandRecordKey(input.appId, input.commandId);
     const at = stamps();
     try {
+      const fields = recordFields(input, at);
       const { Attributes } = await update({
         TableName,
         Key: { id },
-        UpdateExpression:
-          'SET appId = :appId, commandId = :commandId, payloadHash = :hash, #status = :sending, ' +
-          'attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, ' +
-          'createdAt = if_not_exists(createdAt, :iso), createdAtEpoch = if_not_exists(createdAtEpoch, :epoch), ' +
-          'updatedAt = :iso, updatedAtEpoch = :epoch, #ttl = :ttl' +
-          (input.channel ? ', channel = :channel' : '') +
-          (input.identity ? ', #identity = :identity' : ''),
+        UpdateExpression: `SET ${fields.set}, #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease`,
         ConditionExpression:
           'attribute_not_exists(id) OR (payloadHash = :hash AND #status = :sending AND ' +
           'leaseUntil < :now AND attempts < :max)',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#ttl': 'ttl',
-          ...(input.identity ? { '#identity': 'identity' } : {}),
-        },
+        ExpressionAttributeNames: fields.names,
         ExpressionAttributeValues: {
-          ':appId': input.appId,
-          ':commandId': input.commandId,
-          ':hash': input.payloadHash,
+          ...fields.values,
           ':sending': 'sending',
           ':zero': 0,
           ':one': 1,
           ':lease': input.leaseUntil,
-          ':iso': at.iso,
-          ':epoch': at.epoch,
-          ':ttl': at.ttl,
           ':now': now(),
           ':max': input.maxAttempts,
-          ...(input.channel ? { ':channel': input.channel } : {}),
-          ...(input.identity ? { ':identity': input.identity } : {}),
         },
         // The old values, not the new item: a first claim (the usual case) then answers with
         // nothing to carry back, and the call's number is the old count plus one.
@@ -262,39 +276,23 @@ export function createCommandRecordStore(options: CommandRecordStoreOptions) {
   async function suppress(input: Omit<ClaimInput, 'leaseUntil' | 'maxAttempts'>): Promise<boolean> {
     const at = stamps();
     try {
+      const fields = recordFields(input, at);
       await update({
         TableName,
         Key: { id: commandRecordKey(input.appId, input.commandId) },
-        UpdateExpression:
-          'SET appId = :appId, commandId = :commandId, payloadHash = :hash, #status = :suppressed, ' +
-          'attempts = if_not_exists(attempts, :zero), leaseUntil = :zero, lastError = :suppressed, ' +
-          'createdAt = if_not_exists(createdAt, :iso), createdAtEpoch = if_not_exists(createdAtEpoch, :epoch), ' +
-          'updatedAt = :iso, updatedAtEpoch = :epoch, #ttl = :ttl' +
-          (input.channel ? ', channel = :channel' : '') +
-          (input.identity ? ', #identity = :identity' : ''),
+        UpdateExpression: `SET ${fields.set}, #status = :suppressed, attempts = if_not_exists(attempts, :zero), leaseUntil = :zero, lastError = :suppressed`,
         ConditionExpression:
           'attribute_not_exists(id) OR (payloadHash = :hash AND (#status IN (:suppressed, :rejected, :exhausted) ' +
           'OR (#status = :sending AND leaseUntil < :now)))',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#ttl': 'ttl',
-          ...(input.identity ? { '#identity': 'identity' } : {}),
-        },
+        ExpressionAttributeNames: fields.names,
         ExpressionAttributeValues: {
-          ':appId': input.appId,
-          ':commandId': input.commandId,
-          ':hash': input.payloadHash,
+          ...fields.values,
           ':suppressed': 'suppressed',
           ':rejected': 'rejected',
           ':exhausted': 'exhausted',
           ':sending': 'sending',
           ':zero': 0,
-          ':iso': at.iso,
-          ':epoch': at.epoch,
-          ':ttl': at.ttl,
           ':now': now(),
-          ...(input.channel ? { ':channel': input.channel } : {}),
-          ...(input.identity ? { ':identity': input.identity } : {}),
         },
       });
       return true;
