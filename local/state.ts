@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -50,9 +50,23 @@ export const LocalBridgeStateSchema = z.object({
 });
 export type LocalBridgeState = z.infer<typeof LocalBridgeStateSchema>;
 
+/**
+ * The repository: the nearest folder above this module with a `package.json`. Not a fixed
+ * `../`: this module runs from `local/` under tsx (`npm start`) and from the CLI bundle in
+ * `dist/cli/` (`npx sinch-bridge`), and both must meet in the same `.bridge/`.
+ */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return dir;
+}
+
 /** `<repo>/.bridge`, or `SINCH_BRIDGE_DIR` (tests run a bridge beside yours). */
-export const LOCAL_STATE_DIR =
-  process.env.SINCH_BRIDGE_DIR || fileURLToPath(new URL('../.bridge', import.meta.url));
+export const LOCAL_STATE_DIR = process.env.SINCH_BRIDGE_DIR || join(repositoryRoot(), '.bridge');
 /** The running bridge, for the CLI. */
 export const LOCAL_STATE_FILE = join(LOCAL_STATE_DIR, 'local.json');
 /** The generated dev app, reused across restarts. */
