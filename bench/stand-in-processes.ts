@@ -43,7 +43,15 @@ interface Started {
 function forkStandIn(spec: StandInSpec): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(spec)], {
-      execArgv: ['--import', 'tsx'],
+      // STAND_IN_CPU_PROF=<dir> profiles each stand-in process into <dir> (NODE_OPTIONS refuses
+      // --cpu-prof, and a profile of the parent does not show the stand-ins' work).
+      execArgv: [
+        ...(process.env.STAND_IN_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STAND_IN_CPU_PROF}`]
+          : []),
+        '--import',
+        'tsx',
+      ],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let nextId = 0;
@@ -135,6 +143,9 @@ function serveOverIpc(ready: Record<string, unknown>, sinch?: SinchStandIn): voi
     }
   });
   process.on('disconnect', () => process.exit(0));
+  // close() kills the child with SIGTERM: exiting normally on it lets `node --cpu-prof` write the
+  // stand-in's profile (a process killed by the signal writes none).
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
