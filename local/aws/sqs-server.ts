@@ -118,11 +118,14 @@ export function redrivePolicy(dlqName: string, maxReceiveCount: number, region =
 
 /**
  * Fix (4): remembers the deduplication key of every FIFO message that leaves the queue, for the
- * 5 minutes SQS keeps it, and answers a new send with that key as a duplicate of it.
+ * 5 minutes SQS keeps it, and answers a new send with that key as a duplicate of it. Expired keys
+ * are swept when the memory grows past twice what the last sweep left (at least 10,000), not on
+ * every remember past 10,000, which was a scan of the whole memory per delete in a long run
+ * (`__bridgeRecall` checks the age of what it finds, so what a sweep leaves is never answered).
  */
 const DEDUPE_MEMORY = `
 function __bridgeDedupeKey(q,a){return q.DeduplicationScope=="queue"?a.MessageDeduplicationId:a.MessageGroupId+"\\u0000"+a.MessageDeduplicationId}
-function __bridgeRemember(q,rec){if(!q.FifoQueue||!rec||!rec.record.attributes.MessageDeduplicationId)return;const m=(q.__bridgeDedupe??=new Map);if(m.size>10000){const now=Date.now();for(const [k,v] of m)if(now-v.at>=3e5)m.delete(k)}m.set(__bridgeDedupeKey(q,rec.record.attributes),{MessageId:rec.record.MessageId,SequenceNumber:rec.record.attributes.SequenceNumber,at:Number(rec.record.attributes.SentTimestamp)})}
+function __bridgeRemember(q,rec){if(!q.FifoQueue||!rec||!rec.record.attributes.MessageDeduplicationId)return;const m=(q.__bridgeDedupe??=new Map);if(m.size>(q.__bridgeSweepAbove??=1e4)){const now=Date.now();for(const [k,v] of m)if(now-v.at>=3e5)m.delete(k);q.__bridgeSweepAbove=Math.max(1e4,2*m.size)}m.set(__bridgeDedupeKey(q,rec.record.attributes),{MessageId:rec.record.MessageId,SequenceNumber:rec.record.attributes.SequenceNumber,at:Number(rec.record.attributes.SentTimestamp)})}
 function __bridgeRecall(q,g,d){const m=q.__bridgeDedupe;if(!m)return;const k=__bridgeDedupeKey(q,{MessageGroupId:g,MessageDeduplicationId:d});const v=m.get(k);if(!v)return;if(Date.now()-v.at>=3e5){m.delete(k);return}return{record:{MessageId:v.MessageId,attributes:{SequenceNumber:v.SequenceNumber}}}}
 `;
 
@@ -134,6 +137,26 @@ const STRICT_CONTENTS = `
 function __bridgeBytes(v){return typeof v=="string"?Buffer.byteLength(v,"utf8"):0}
 function __bridgeBadChar(v){if(typeof v!="string")return;const m=/[^\\u0009\\u000A\\u000D\\u0020-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u.exec(v);if(!m)return;const c=m[0].codePointAt(0).toString(16).toUpperCase();return "Invalid binary character '#x"+c+"' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"}
 function __bridgeCheckChars(v){const bad=__bridgeBadChar(v);if(bad)throw new T({Type:"com.amazonaws.sqs#InvalidMessageContents",Code:"InvalidMessageContents",Message:bad,SenderFault:!0,statusCode:400})}
+`;
+
+/**
+ * Cost fixes (9) and (10), with the same answers as the bundle's scans:
+ * (9) the bundle finds a FIFO send's duplicate by scanning every message of the queue, per send:
+ * quadratic when a thousand commands are enqueued at once. Here each FIFO queue indexes its
+ * messages by deduplication id, in queue order (a message joins at its one push, leaves at its one
+ * splice or when the queue is purged), and the lookup takes the first of the id's messages, in the
+ * same group unless `DeduplicationScope` is `queue`, as the scan did.
+ * (10) the FIFO group lock of fix (2) asked, per candidate message, whether any message of the
+ * whole queue locks its group. Here each pass of a receive first collects the groups that are
+ * locked (those with a message in flight that is not part of this same answer): the set does not
+ * change during a pass, because a pass only takes visible messages, and a taken message is in the
+ * answer, so it locks nothing for it.
+ */
+const FIFO_INDEXES = `
+function __bridgeIndex(q,rec){if(!q.FifoQueue)return;const m=(q.__bridgeByDedupe??=new Map),k=String(rec.record.attributes.MessageDeduplicationId),l=m.get(k);if(l)l.push(rec);else m.set(k,[rec])}
+function __bridgeUnindex(q,rec){const m=q.__bridgeByDedupe;if(!m||!rec)return;const k=String(rec.record.attributes.MessageDeduplicationId),l=m.get(k);if(!l)return;const i=l.indexOf(rec);if(i!=-1)l.splice(i,1);if(l.length==0)m.delete(k)}
+function __bridgeDuplicateOf(q,g,d){const l=q.__bridgeByDedupe?.get(String(d));if(!l)return;return q.DeduplicationScope=="queue"?l[0]:l.find(i=>i.record.attributes.MessageGroupId==g)}
+function __bridgeLockedGroups(all,answer){const g=new Set;for(const z of all)if(!z.visible&&!answer.has(z.record.MessageId))g.add(z.record.attributes.MessageGroupId);return g}
 `;
 
 type LocalAwsSqsModule = { createSqsServer(options: ISqsServerOptions): Promise<Server> };
@@ -161,6 +184,8 @@ let corrected: LocalAwsSqsModule | undefined;
  * (8) `ApproximateNumberOfMessages` counted the messages in flight too, where SQS counts only
  * those available for retrieval (in flight is `ApproximateNumberOfMessagesNotVisible`): a test
  * waiting for a returned message saw it "back" while it was still invisible.
+ * Two more changes, (9) and (10) (see `FIFO_INDEXES`), keep every answer and only replace scans
+ * of the whole queue that made a deep FIFO queue cost quadratic CPU.
  * Each is a small change to its single-file bundle, applied here at load time; a changed bundle
  * fails loudly instead of silently testing against the wrong semantics.
  */
@@ -170,7 +195,7 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
   const file = require.resolve('local-aws-sqs');
   let source = readFileSync(file, 'utf8');
   const patches: Array<[string, string]> = [
-    ['"use strict";', `"use strict";${DEDUPE_MEMORY}${STRICT_CONTENTS}`],
+    ['"use strict";', `"use strict";${DEDUPE_MEMORY}${STRICT_CONTENTS}${FIFO_INDEXES}`],
     // (5), (6): SendMessage.
     [
       'let r=e.MessageBody.length;if(i){',
@@ -199,24 +224,34 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
       'let n=Number(t.record.attributes.ApproximateReceiveCount)+1;',
       'let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);',
     ],
+    // (2), (3), (10): one pass of a receive (every 10 ms of a long poll) skips messages already in
+    // this answer and messages of locked groups.
     [
-      'for(let y of S(this,E))if(!y.delayed){if(y.visible){',
-      'for(let y of S(this,E))if(!y.delayed){if(y.visible&&!r.some(q=>q.record.MessageId===y.record.MessageId)&&' +
-        '!(this.FifoQueue&&S(this,E).some(z=>z!==y&&!z.visible&&' +
-        'z.record.attributes.MessageGroupId===y.record.attributes.MessageGroupId&&' +
-        '!r.some(q=>q.record.MessageId===z.record.MessageId)))){',
+      'c=setInterval(()=>{d++;for(let y of S(this,E))if(!y.delayed){if(y.visible){l(this,D,Wt).call(this,y,i);let f=ke({},y);f.record=ke({},f.record),f.record.attributes=ke({},f.record.attributes),r.push(f)}',
+      'c=setInterval(()=>{d++;const __answer=new Set(r.map(q=>q.record.MessageId)),__locked=this.FifoQueue?__bridgeLockedGroups(S(this,E),__answer):void 0;' +
+        'for(let y of S(this,E))if(!y.delayed){if(y.visible&&!__answer.has(y.record.MessageId)&&' +
+        '!(__locked&&__locked.has(y.record.attributes.MessageGroupId))){' +
+        'l(this,D,Wt).call(this,y,i);let f=ke({},y);f.record=ke({},f.record),f.record.attributes=ke({},f.record.attributes),r.push(f),__answer.add(f.record.MessageId)}',
     ],
+    // (4), (9): a message leaves the queue (deleted, dead-lettered, expired).
     [
       'zt=function(t){clearTimeout(S(this,E)[t].tmRetention)',
-      'zt=function(t){__bridgeRemember(this,S(this,E)[t]);clearTimeout(S(this,E)[t].tmRetention)',
+      'zt=function(t){__bridgeRemember(this,S(this,E)[t]),__bridgeUnindex(this,S(this,E)[t]);clearTimeout(S(this,E)[t].tmRetention)',
     ],
     [
       'm(this,Oe,t=>{let e=S(this,E).findIndex(i=>i.record.MessageId==t);if(e!=-1)return clearT',
-      'm(this,Oe,t=>{let e=S(this,E).findIndex(i=>i.record.MessageId==t);if(e!=-1)return __bridgeRemember(this,S(this,E)[e]),clearT',
+      'm(this,Oe,t=>{let e=S(this,E).findIndex(i=>i.record.MessageId==t);if(e!=-1)return __bridgeRemember(this,S(this,E)[e]),__bridgeUnindex(this,S(this,E)[e]),clearT',
     ],
+    // (9): a message joins the queue; a purge empties it.
+    [
+      'return S(this,E).push(i),ie(this,ge)._++',
+      'return S(this,E).push(i),__bridgeIndex(this,i),ie(this,ge)._++',
+    ],
+    ['clearTimeout(t.tm);C(this,E,[])}', 'clearTimeout(t.tm);C(this,E,[]),this.__bridgeByDedupe=void 0}'],
+    // (4), (9): a FIFO send's duplicate, in the queue or remembered.
     [
       'm(this,Ye,(t,e)=>this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e));',
-      'm(this,Ye,(t,e)=>(this.DeduplicationScope=="queue"?S(this,E).find(i=>i.record.attributes.MessageDeduplicationId==e):S(this,E).find(i=>i.record.attributes.MessageGroupId==t&&i.record.attributes.MessageDeduplicationId==e))??__bridgeRecall(this,t,e));',
+      'm(this,Ye,(t,e)=>__bridgeDuplicateOf(this,t,e)??__bridgeRecall(this,t,e));',
     ],
     // (8)
     [

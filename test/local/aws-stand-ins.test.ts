@@ -132,6 +132,77 @@ describe('local SQS follows FIFO message-group locking', () => {
   });
 });
 
+describe('local SQS locks a FIFO group exactly while one of its messages is in flight', () => {
+  it('locks per group, unlocks after delete or visibility expiry, answers several groups in order', async () => {
+    const sqs = await startLocalSqs({
+      queues: [{ name: 'lock.fifo', attributes: { FifoQueue: 'true', VisibilityTimeout: '30' } }],
+    });
+    const client = new SQSClient({ endpoint: sqs.endpoint, region, credentials });
+    const QueueUrl = sqs.queueUrl('lock.fifo');
+    const send = (body: string) =>
+      client.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: body,
+          MessageGroupId: body.slice(0, 1),
+          MessageDeduplicationId: body,
+        }),
+      );
+    // A short poll: answers within ~40 ms with what is available now.
+    const receive = async (max: number, VisibilityTimeout?: number) => {
+      const got = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: 0,
+          ...(VisibilityTimeout !== undefined ? { VisibilityTimeout } : {}),
+        }),
+      );
+      return (got.Messages ?? []).map((m) => ({ body: m.Body!, handle: m.ReceiptHandle! }));
+    };
+    const bodies = (messages: Array<{ body: string }>) => messages.map((m) => m.body);
+    const remove = (message: { handle: string }) =>
+      client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.handle }));
+    try {
+      for (const body of ['a1', 'a2', 'a3', 'b1', 'b2', 'c1']) await send(body);
+
+      const [a1] = await receive(1);
+      expect(a1?.body).toBe('a1');
+      // Group a is locked by a1; b and c come together in one answer, each group in order.
+      const others = await receive(10);
+      expect(bodies(others)).toEqual(['b1', 'b2', 'c1']);
+      expect(await receive(10)).toEqual([]);
+
+      // b stays locked while any of its messages is in flight, not only its first.
+      await send('b3');
+      await remove(others[0]!);
+      expect(await receive(10)).toEqual([]);
+      await remove(others[1]!);
+      expect(bodies(await receive(10))).toEqual(['b3']);
+
+      // Deleting a1 unlocks a: the next of a, in order; taken with a 1 s visibility timeout.
+      await remove(a1!);
+      const [a2] = await receive(1, 1);
+      expect(a2?.body).toBe('a2');
+      expect(await receive(10)).toEqual([]);
+      // When a2's visibility times out, a unlocks: a2 again, then a3, in one answer.
+      let again: Array<{ body: string }> = [];
+      await expect
+        .poll(
+          async () => {
+            again = again.length > 0 ? again : await receive(10);
+            return bodies(again);
+          },
+          { timeout: 30_000, interval: 100 },
+        )
+        .toEqual(['a2', 'a3']);
+    } finally {
+      client.destroy();
+      await sqs.close();
+    }
+  });
+});
+
 describe('local SQS never answers one receive with the same message twice', () => {
   it('a long poll longer than the visibility timeout returns a message once', async () => {
     const sqs = await startLocalSqs({ queues: [{ name: 'v.fifo', attributes: { FifoQueue: 'true' } }] });
