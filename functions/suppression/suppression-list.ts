@@ -16,11 +16,19 @@
  * | `changedAt` | S | when (the event's time) |
  * | `listedApp` / `recipient` | S / S | only while suppressed: keys of the sparse `byApp` index (`list`) |
  *
- * Every change is one conditional `UpdateItem`; the send path's check is one consistent
- * `GetItem` per recipient identity.
+ * Every change is one conditional `UpdateItem`. The send path's check is one consistent read per
+ * recipient identity, made when the check is asked; the checks asked in the same turn of the event
+ * loop (the first records of a batch's FIFO groups all start together) share `BatchGetItem` calls.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import DataLoader from 'dataloader';
 
 /** Name of the sparse index of suppressed recipients per app. */
 export const SUPPRESSION_BY_APP_INDEX = 'byApp';
@@ -98,6 +106,17 @@ export interface SuppressionListOptions {
   client?: DynamoDBClient;
 }
 
+/** DynamoDB's limit of keys in one `BatchGetItem`. */
+const MAX_KEYS_PER_BATCH_GET = 100;
+
+/** Calls of one coalesced check for keys DynamoDB left unprocessed (throttled) before it gives up. */
+const BATCH_GET_ROUNDS = 5;
+
+/** DynamoDB kept answering some keys of a check as unprocessed: the list could not be read. */
+export class SuppressionReadIncomplete extends Error {
+  override readonly name = 'SuppressionReadIncomplete';
+}
+
 /**
  * @example
  * const list = createSuppressionList({ tableName: process.env.SUPPRESSION_TABLE! });
@@ -117,8 +136,52 @@ export function createSuppressionList(options: SuppressionListOptions) {
     return Item as SuppressionEntry | undefined;
   }
 
-  async function isSuppressed(r: Recipient): Promise<boolean> {
-    return (await read(r))?.suppressed === true;
+  // Why DataLoader: it is the well-kept form of "collect the loads asked together, make one call,
+  // answer each caller". `cache: false`, because every check must be a fresh consistent read (an
+  // opt-out written a moment ago must be seen); setImmediate, so the checks asked from several
+  // answers handled in the same event-loop turn (groups whose Sinch calls returned together) go
+  // in one call too, as the batching publisher of the outcome events does.
+  const checks = new DataLoader<string, boolean>(
+    async (ids) => {
+      const found = await readSuppressedFlags([...new Set(ids)]);
+      return ids.map((id) => found.get(id) === true);
+    },
+    {
+      cache: false,
+      maxBatchSize: MAX_KEYS_PER_BATCH_GET,
+      batchScheduleFn: (run) => setImmediate(run),
+    },
+  );
+
+  /** `suppressed` of each key that has an item, by consistent `BatchGetItem`s; retries unprocessed keys. */
+  async function readSuppressedFlags(ids: string[]): Promise<Map<string, boolean>> {
+    const found = new Map<string, boolean>();
+    let keys: Record<string, unknown>[] = ids.map((id) => ({ id }));
+    for (let round = 1; keys.length > 0; round++) {
+      const { Responses, UnprocessedKeys } = await doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'id, suppressed' },
+          },
+        }),
+      );
+      for (const item of Responses?.[TableName] ?? []) found.set(item.id as string, item.suppressed === true);
+      keys = UnprocessedKeys?.[TableName]?.Keys ?? [];
+      if (keys.length === 0) break;
+      if (round >= BATCH_GET_ROUNDS) {
+        throw new SuppressionReadIncomplete(
+          `${keys.length} of ${ids.length} keys still unprocessed after ${round} BatchGetItem calls`,
+        );
+      }
+      // DynamoDB's advice for unprocessed keys: back off exponentially (here with full jitter).
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** round));
+    }
+    return found;
+  }
+
+  /** Whether the recipient is on the list now (a consistent read; see `checks` for the batching). */
+  function isSuppressed(r: Recipient): Promise<boolean> {
+    return checks.load(suppressionKey(r));
   }
 
   /**

@@ -77,9 +77,10 @@ export class SuppressionList extends Construct {
     }
 
     props.sendFunction.addEnvironment('SUPPRESSION_TABLE', this.table.tableName);
-    // One consistent GetItem per recipient identity before the claim.
+    // One consistent read per recipient identity before the claim: the checks of a batch's
+    // groups share BatchGetItem calls. Read only: the send function never changes the list.
     props.sendFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }),
+      new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [this.table.tableArn] }),
     );
 
     this.optOuts = new cloudwatch.Metric({

@@ -78,11 +78,11 @@ describe('SuppressionList in a region stack', () => {
     expect(onTable.map((s) => s.Action)).toEqual(['dynamodb:UpdateItem']);
   });
 
-  it('lets the send function read the list with GetItem only', () => {
+  it('lets the send function read the list with BatchGetItem only', () => {
     const send = fnByService('sinch-bridge-send');
     expect(envOf(send).SUPPRESSION_TABLE).toEqual({ Ref: tableId() });
     const onTable = policyStatementsOf(send).filter((s) => JSON.stringify(s.Resource).includes(tableId()));
-    expect(onTable.map((s) => s.Action)).toEqual(['dynamodb:GetItem']);
+    expect(onTable.map((s) => s.Action)).toEqual(['dynamodb:BatchGetItem']);
   });
 
   it('alarms on a surge of opt-outs', () => {
