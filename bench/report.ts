@@ -155,6 +155,9 @@ export function formatReport(report: BenchReport): string {
         `DynamoDB stand-in ${fmt(send.dynamoDbStandInWritesPerSec)} writes/s` +
         (send.standInCpuMsPerSend
           ? `; stand-ins' CPU ms/send: SQS ${fmt(send.standInCpuMsPerSend.sqs)}, DynamoDB ${fmt(send.standInCpuMsPerSend.dynamodb)}, Sinch ${fmt(send.standInCpuMsPerSend.sinch)}`
+          : '') +
+        (send.pollerCpuMsPerSend !== undefined
+          ? `; Lambda's poller and the producer ${fmt(send.pollerCpuMsPerSend)} ms/send`
           : ''),
       `@sinch/sdk-core sequential ${fmt(send.sdkSequentialSendsPerSec)}/s, ${send.sdkTokenRequests} token request(s)`,
       `${fmt(send.peakRssMB)} MB`,

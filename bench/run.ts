@@ -29,8 +29,8 @@ const SCENARIOS = {
   send: {
     module: 'bench/scenarios/send.ts',
     run: 'runSendBench',
-    full: { commands: 1000, groups: 100, latencyMs: 20, sdkCommands: 200 },
-    quick: { commands: 200, groups: 20, latencyMs: 20, sdkCommands: 40 },
+    full: { commands: 1000, groups: 100, latencyMs: 20, sdkCommands: 200, warmupCommands: 200 },
+    quick: { commands: 200, groups: 20, latencyMs: 20, sdkCommands: 40, warmupCommands: 50 },
   },
 } as const;
 type ScenarioName = keyof typeof SCENARIOS;

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startLocalDynamoDb } from '../local/aws/dynamodb-server';
+import { type LocalTable, startLocalDynamoDb } from '../local/aws/dynamodb-server';
 import { type LocalQueue, startLocalSqs } from '../local/aws/sqs-server';
 import { type SinchStandIn, startSinchStandIn } from '../local/sinch/sinch-stand-in';
 
@@ -14,7 +14,7 @@ export interface StandInProcess {
 
 type StandInSpec =
   | { kind: 'sqs'; queues: LocalQueue[] }
-  | { kind: 'dynamodb'; tables: string[] }
+  | { kind: 'dynamodb'; tables: LocalTable[] }
   | { kind: 'sinch'; latencyMs: number };
 
 /** The ids of the Sinch stand-in, as the sender's configuration needs them. */
@@ -30,12 +30,17 @@ export interface SinchStandInInfo {
 export interface SinchStandInProcess extends SinchStandInInfo, Omit<StandInProcess, 'endpoint'> {
   /** messages:send requests answered 2xx, and successful token fetches, so far. */
   counts(): Promise<{ accepted: number; tokenFetches: number }>;
+  /**
+   * Resolves with the number of accepted sends once it reaches `count`, or with what it is after
+   * `timeoutMs`. Watched inside the stand-in's process, so waiting costs no IPC per check.
+   */
+  acceptedAtLeast(count: number, timeoutMs: number): Promise<number>;
   reset(): Promise<void>;
 }
 
 interface Started {
   ready: Record<string, unknown>;
-  ask<T>(op: string): Promise<T>;
+  ask<T>(op: string, args?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -63,11 +68,11 @@ function forkStandIn(spec: StandInSpec): Promise<Started> {
       if (message.ready) {
         resolve({
           ready: message.ready,
-          ask: <T>(op: string) =>
+          ask: <T>(op: string, args: Record<string, unknown> = {}) =>
             new Promise<T>((answer) => {
               const id = nextId++;
               pending.set(id, answer as (value: unknown) => void);
-              child.send({ id, op });
+              child.send({ id, op, ...args });
             }),
           close: () =>
             new Promise<void>((done) => {
@@ -116,6 +121,7 @@ export async function startSinchStandInProcess(options: { latencyMs: number }): 
   return {
     ...(started.ready as unknown as SinchStandInInfo),
     counts: () => started.ask('counts'),
+    acceptedAtLeast: (count, timeoutMs) => started.ask('acceptedAtLeast', { count, timeoutMs }),
     reset: () => started.ask('reset'),
     cpuMs: () => started.ask('cpu'),
     close: started.close,
@@ -129,14 +135,27 @@ export function localQueueUrl(endpoint: string, name: string): string {
 
 function serveOverIpc(ready: Record<string, unknown>, sinch?: SinchStandIn): void {
   process.send?.({ ready });
+  const accepted = () => sinch?.sends().filter((s) => s.outcome === 'accepted').length ?? 0;
   process.on('message', (m) => {
-    const { id, op } = m as { id: number; op: string };
+    const {
+      id,
+      op,
+      count = 0,
+      timeoutMs = 0,
+    } = m as { id: number; op: string; count?: number; timeoutMs?: number };
     if (op === 'cpu') {
       const used = process.cpuUsage();
       process.send?.({ id, value: (used.user + used.system) / 1000 });
     } else if (op === 'counts' && sinch) {
-      const accepted = sinch.sends().filter((s) => s.outcome === 'accepted').length;
-      process.send?.({ id, value: { accepted, tokenFetches: sinch.tokenFetches() } });
+      process.send?.({ id, value: { accepted: accepted(), tokenFetches: sinch.tokenFetches() } });
+    } else if (op === 'acceptedAtLeast' && sinch) {
+      const until = Date.now() + timeoutMs;
+      const check = () => {
+        const now = accepted();
+        if (now >= count || Date.now() >= until) process.send?.({ id, value: now });
+        else setTimeout(check, 5);
+      };
+      check();
     } else if (op === 'reset' && sinch) {
       sinch.reset();
       process.send?.({ id });

@@ -1,0 +1,169 @@
+/**
+ * Lambda's side of the send benchmark, in a process of its own: the producer that enqueues the
+ * commands, and the SQS event source mapping (Lambda's poller) that receives batches, invokes the
+ * send function and deletes what it answered for. In AWS neither runs on the function's CPU: the
+ * poller is Lambda's service and invokes the function over the network. Here it invokes the
+ * handler in the benchmark's process over IPC, so the benchmark's process measures the function's
+ * own CPU, and the poller's is reported apart (`pollerCpuMsPerSend`).
+ *
+ * Parent to child: `{ id, op: 'enqueue', commands: [...] }`, `{ id, op: 'cpu' }`,
+ * `{ id, op: 'stop' }`, and `{ invoked, result | error }` for each invocation. Child to parent:
+ * `{ ready }`, `{ id, value }`, and `{ invoke, event, timeoutMs }`.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startEventSourceMapping } from '../../local/event-source-mapping';
+
+/** One outbound command as the producer enqueues it. */
+export interface ProducedCommand {
+  body: string;
+  groupId: string;
+  dedupeId: string;
+}
+
+export interface SendPollerOptions {
+  queueUrl: string;
+  batchSize: number;
+  /** Pollers, as the mapping's maximum concurrency: invocations in flight at most. */
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** The poller process as the benchmark drives it. */
+export interface SendPoller {
+  /** Enqueues the commands with SendMessageBatch, ten at a time, in order. */
+  enqueue(commands: ProducedCommand[]): Promise<void>;
+  /** CPU (user + system) the poller's process has used so far, in ms. */
+  cpuMs(): Promise<number>;
+  /** Stops polling (the invocations in flight finish) and ends the process. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks the poller and answers its invocations with `handler`.
+ *
+ * @example
+ * const poller = await startSendPoller({ queueUrl, batchSize: 10, concurrency: 5, timeoutMs: 60_000 }, invoke);
+ * await poller.enqueue(commands);
+ */
+export function startSendPoller(
+  options: SendPollerOptions,
+  invoke: (event: SQSEvent, timeoutMs: number) => Promise<SQSBatchResponse>,
+): Promise<SendPoller> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let nextId = 0;
+    const pending = new Map<number, (value: unknown) => void>();
+    const ask = <T>(op: string, extra: Record<string, unknown> = {}) =>
+      new Promise<T>((answer) => {
+        const id = nextId++;
+        pending.set(id, answer as (value: unknown) => void);
+        child.send({ id, op, ...extra });
+      });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`send poller exited with ${code}`)));
+    child.on('message', (m) => {
+      const message = m as {
+        ready?: true;
+        id?: number;
+        value?: unknown;
+        invoke?: number;
+        event?: SQSEvent;
+        timeoutMs?: number;
+      };
+      if (message.ready) {
+        resolve({
+          enqueue: (commands) => ask('enqueue', { commands }),
+          cpuMs: () => ask('cpu'),
+          stop: async () => {
+            const exited = new Promise<void>((done) => child.once('exit', () => done()));
+            await ask('stop');
+            await exited;
+          },
+        });
+      } else if (message.invoke !== undefined) {
+        const invoked = message.invoke;
+        invoke(message.event!, message.timeoutMs!).then(
+          (result) => child.connected && child.send({ invoked, result }),
+          (error: unknown) => child.connected && child.send({ invoked, error: String(error) }),
+        );
+      } else {
+        pending.get(message.id!)?.(message.value);
+        pending.delete(message.id!);
+      }
+    });
+  });
+}
+
+async function runAsPoller(options: SendPollerOptions): Promise<void> {
+  const sqs = new SQSClient({ cacheMiddleware: true });
+  let nextInvocation = 0;
+  const answers = new Map<number, { resolve(r: SQSBatchResponse): void; reject(e: Error): void }>();
+  const mapping = startEventSourceMapping({
+    queueUrl: options.queueUrl,
+    batchSize: options.batchSize,
+    concurrency: options.concurrency,
+    function: { functionName: 'send', timeoutMs: options.timeoutMs },
+    // The invocation runs in the benchmark's process: the event goes there, the answer comes back.
+    handler: (event, context) =>
+      new Promise<SQSBatchResponse>((resolve, reject) => {
+        const invoke = nextInvocation++;
+        answers.set(invoke, { resolve, reject });
+        process.send!({ invoke, event, timeoutMs: context.getRemainingTimeInMillis() });
+      }),
+  });
+  process.on('message', async (m) => {
+    const message = m as {
+      id?: number;
+      op?: string;
+      commands?: ProducedCommand[];
+      invoked?: number;
+      result?: SQSBatchResponse;
+      error?: string;
+    };
+    if (message.invoked !== undefined) {
+      const answer = answers.get(message.invoked);
+      answers.delete(message.invoked);
+      if (message.error !== undefined) answer?.reject(new Error(message.error));
+      else answer?.resolve(message.result!);
+      return;
+    }
+    let value: unknown;
+    if (message.op === 'enqueue') {
+      const commands = message.commands ?? [];
+      for (let i = 0; i < commands.length; i += 10) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: commands.slice(i, i + 10).map((c, j) => ({
+              Id: String(j),
+              MessageBody: c.body,
+              MessageGroupId: c.groupId,
+              MessageDeduplicationId: c.dedupeId,
+            })),
+          }),
+        );
+      }
+    } else if (message.op === 'cpu') {
+      const used = process.cpuUsage();
+      value = (used.user + used.system) / 1000;
+    } else if (message.op === 'stop') {
+      await mapping.stop();
+      sqs.destroy();
+      process.send!({ id: message.id }, () => process.exit(0));
+      return;
+    }
+    process.send!({ id: message.id, value });
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await runAsPoller(JSON.parse(process.argv[2] ?? '{}') as SendPollerOptions);
+}
