@@ -1,9 +1,30 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
-/** A Sinch-looking id: 26 characters of Crockford base32, like the ULIDs Sinch issues. */
+const CROCKFORD_BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ID_RANDOM_BYTES = 24;
+/**
+ * Random bytes for 256 ids, refilled when used up: one `randomBytes` call (and an array of 24
+ * one-letter strings) per id was a visible share of the Sinch stand-in's CPU per send. Each id
+ * still takes 24 fresh random bytes, each byte one letter (256 is a multiple of 32: uniform).
+ */
+const idBytes = Buffer.alloc(ID_RANDOM_BYTES * 256);
+let idBytesUsed = idBytes.length;
+
+/**
+ * A Sinch-looking id: 26 characters of Crockford base32, like the ULIDs Sinch issues.
+ *
+ * @example
+ * sinchLikeId(); // '01' and 24 random letters of 0-9 A-Z without I, L, O, U
+ */
 export function sinchLikeId(): string {
-  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  return `01${Array.from(randomBytes(24), (b) => alphabet[b % 32]).join('')}`;
+  if (idBytesUsed + ID_RANDOM_BYTES > idBytes.length) {
+    randomFillSync(idBytes);
+    idBytesUsed = 0;
+  }
+  let id = '01';
+  for (let i = idBytesUsed; i < idBytesUsed + ID_RANDOM_BYTES; i++) id += CROCKFORD_BASE32[idBytes[i]! % 32];
+  idBytesUsed += ID_RANDOM_BYTES;
+  return id;
 }
 
 /** What a delivery report is about: the accepted send. */
