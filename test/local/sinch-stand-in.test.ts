@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifySinchSignature } from '../../functions/sinch/signature';
 import { RECIPIENT_SCRIPTS, recipientScriptOf } from '../../local/sinch/recipient-scripts';
-import { answers, type SinchStandIn, startSinchStandIn } from '../../local/sinch/sinch-stand-in';
+import {
+  answers,
+  type CallbackTarget,
+  type SinchStandIn,
+  startSinchStandIn,
+} from '../../local/sinch/sinch-stand-in';
 
 /** A webhook on loopback that keeps what Sinch posted and whether its signature held. */
 interface Received {
@@ -20,6 +25,7 @@ describe('the built-in Sinch stand-in', () => {
   let webhook: Server;
   let received: Received[] = [];
   let webhookStatus = 200;
+  let target: CallbackTarget;
 
   beforeAll(async () => {
     webhook = createServer((req: IncomingMessage, res) => {
@@ -38,14 +44,11 @@ describe('the built-in Sinch stand-in', () => {
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     const port = (webhook.address() as AddressInfo).port;
-    sinch = await startSinchStandIn({
-      projectId: 'p1',
-      reportDelaysMs: [5],
-      callbacks: {
-        url: (app) => (app === appId ? `http://127.0.0.1:${port}/webhooks/${app}` : undefined),
-        secret: () => secret,
-      },
-    });
+    target = {
+      url: (app) => (app === appId ? `http://127.0.0.1:${port}/webhooks/${app}` : undefined),
+      secret: () => secret,
+    };
+    sinch = await startSinchStandIn({ projectId: 'p1', reportDelaysMs: [5], callbacks: target });
   });
   afterAll(async () => {
     await sinch?.close();
@@ -271,6 +274,54 @@ describe('the built-in Sinch stand-in', () => {
     expect(scripted.status).toBe(200);
     expect(noWebhook.status).toBe(200);
     expect(received.every((r) => r.appId === appId)).toBe(true);
+  });
+
+  describe('a report target set after a send', () => {
+    let late: SinchStandIn;
+    afterAll(async () => {
+      await late?.close();
+    });
+    const sendTo = async (standIn: SinchStandIn) => {
+      const auth = await fetch(standIn.authUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${standIn.keyId}:${standIn.keySecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      const { access_token } = (await auth.json()) as { access_token: string };
+      const answer = await fetch(`${standIn.apiUrl}/v1/projects/${standIn.projectId}/messages:send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(textTo('+46700000000')),
+      });
+      expect(answer.status).toBe(200);
+    };
+
+    it('gets the reports that were not due yet, as if it had been set all along', async () => {
+      late = await startSinchStandIn({ projectId: 'p-late', reportDelaysMs: [1500, 5] });
+      await sendTo(late);
+      late.deliverTo(target);
+      await late.reportsSettled();
+      expect(received.map((r) => r.body.message_delivery_report.status)).toEqual([
+        'QUEUED_ON_CHANNEL',
+        'DELIVERED',
+        'READ',
+      ]);
+      await late.close();
+    });
+
+    it('gets none of the reports that fell due before it, and reportsSettled waits for them', async () => {
+      late = await startSinchStandIn({ projectId: 'p-late', reportDelaysMs: [300, 5] });
+      await sendTo(late);
+      await late.reportsSettled();
+      late.deliverTo(target);
+      await late.reportsSettled();
+      expect(received).toEqual([]);
+      expect(late.deliveryReports()).toEqual([]);
+      await late.close();
+    });
   });
 
   it('gives every documented ending one script, and every other number the normal life', () => {
