@@ -6,7 +6,8 @@
  * handler in the benchmark's process over IPC, so the benchmark's process measures the function's
  * own CPU, and the poller's is reported apart (`pollerCpuMsPerSend`).
  *
- * Parent to child: `{ id, op: 'enqueue', commands: [...] }`, `{ id, op: 'cpu' }`,
+ * Parent to child: `{ id, op: 'enqueue', commands: [...] }`, `{ id, op: 'poll' }` (start the
+ * mapping), `{ id, op: 'pause' }` (stop it; invocations in flight finish), `{ id, op: 'cpu' }`,
  * `{ id, op: 'stop' }`, and `{ invoked, result | error }` for each invocation. Child to parent:
  * `{ ready }`, `{ id, value }`, and `{ invoke, event, timeoutMs }`.
  */
@@ -35,6 +36,10 @@ export interface SendPollerOptions {
 export interface SendPoller {
   /** Enqueues the commands with SendMessageBatch, ten at a time, in order. */
   enqueue(commands: ProducedCommand[]): Promise<void>;
+  /** Starts the event source mapping (the pollers). */
+  poll(): Promise<void>;
+  /** Stops the mapping; resolves once the invocations in flight finished. */
+  pause(): Promise<void>;
   /** CPU (user + system) the poller's process has used so far, in ms. */
   cpuMs(): Promise<number>;
   /** Stops polling (the invocations in flight finish) and ends the process. */
@@ -79,6 +84,8 @@ export function startSendPoller(
       if (message.ready) {
         resolve({
           enqueue: (commands) => ask('enqueue', { commands }),
+          poll: () => ask('poll'),
+          pause: () => ask('pause'),
           cpuMs: () => ask('cpu'),
           stop: async () => {
             const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -101,22 +108,26 @@ export function startSendPoller(
 }
 
 async function runAsPoller(options: SendPollerOptions): Promise<void> {
-  const sqs = new SQSClient({ cacheMiddleware: true });
+  // md5: false: checking the MD5s of what the poller receives is Lambda's work, not the function's.
+  const sqs = new SQSClient({ cacheMiddleware: true, md5: false });
   let nextInvocation = 0;
   const answers = new Map<number, { resolve(r: SQSBatchResponse): void; reject(e: Error): void }>();
-  const mapping = startEventSourceMapping({
-    queueUrl: options.queueUrl,
-    batchSize: options.batchSize,
-    concurrency: options.concurrency,
-    function: { functionName: 'send', timeoutMs: options.timeoutMs },
-    // The invocation runs in the benchmark's process: the event goes there, the answer comes back.
-    handler: (event, context) =>
-      new Promise<SQSBatchResponse>((resolve, reject) => {
-        const invoke = nextInvocation++;
-        answers.set(invoke, { resolve, reject });
-        process.send!({ invoke, event, timeoutMs: context.getRemainingTimeInMillis() });
-      }),
-  });
+  const startMapping = () =>
+    startEventSourceMapping({
+      queueUrl: options.queueUrl,
+      sqs,
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+      function: { functionName: 'send', timeoutMs: options.timeoutMs },
+      // The invocation runs in the benchmark's process: the event goes there, the answer comes back.
+      handler: (event, context) =>
+        new Promise<SQSBatchResponse>((resolve, reject) => {
+          const invoke = nextInvocation++;
+          answers.set(invoke, { resolve, reject });
+          process.send!({ invoke, event, timeoutMs: context.getRemainingTimeInMillis() });
+        }),
+    });
+  let mapping: ReturnType<typeof startEventSourceMapping> | undefined;
   process.on('message', async (m) => {
     const message = m as {
       id?: number;
@@ -149,11 +160,16 @@ async function runAsPoller(options: SendPollerOptions): Promise<void> {
           }),
         );
       }
+    } else if (message.op === 'poll') {
+      mapping ??= startMapping();
+    } else if (message.op === 'pause') {
+      await mapping?.stop();
+      mapping = undefined;
     } else if (message.op === 'cpu') {
       const used = process.cpuUsage();
       value = (used.user + used.system) / 1000;
     } else if (message.op === 'stop') {
-      await mapping.stop();
+      await mapping?.stop();
       sqs.destroy();
       process.send!({ id: message.id }, () => process.exit(0));
       return;
