@@ -59,7 +59,14 @@ export function startSendPoller(
 ): Promise<SendPoller> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
-      execArgv: ['--import', 'tsx'],
+      // Profiled with the stand-ins (STAND_IN_CPU_PROF=<dir>, see stand-in-processes.ts).
+      execArgv: [
+        ...(process.env.STAND_IN_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STAND_IN_CPU_PROF}`]
+          : []),
+        '--import',
+        'tsx',
+      ],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let nextId = 0;
