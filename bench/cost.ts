@@ -45,6 +45,7 @@ export const WAIT_ASSUMPTIONS_MS = {
   sqsSendMessage: 8,
   sqsSendMessageBatch: 10,
   dynamoDbWrite: 5,
+  dynamoDbRead: 5,
   sinchSend: 200,
 } as const;
 
@@ -200,14 +201,19 @@ export function costPerMillion(inputs: CostInputs): {
       billedMs(
         inputs.sendCpuMs,
         sendMemoryMb,
-        WAIT_ASSUMPTIONS_MS.sinchSend + 2 * WAIT_ASSUMPTIONS_MS.dynamoDbWrite,
+        // As if each batch held one conversation: its suppression read then shares no call.
+        WAIT_ASSUMPTIONS_MS.sinchSend +
+          WAIT_ASSUMPTIONS_MS.dynamoDbRead +
+          2 * WAIT_ASSUMPTIONS_MS.dynamoDbWrite,
       ),
       sendMemoryMb,
     ),
     {
       item: 'DynamoDB on demand',
-      arithmetic: `2 writes per command (claim, complete) = 2 M WRU x $${PRICES.dynamoDbPerMillionWriteUnits}/M`,
-      usd: 2 * PRICES.dynamoDbPerMillionWriteUnits,
+      arithmetic:
+        `2 writes per command (claim, complete) = 2 M WRU x $${PRICES.dynamoDbPerMillionWriteUnits}/M + ` +
+        `1 consistent read (suppression check) = 1 M RRU x $${PRICES.dynamoDbPerMillionReadUnits}/M`,
+      usd: 2 * PRICES.dynamoDbPerMillionWriteUnits + PRICES.dynamoDbPerMillionReadUnits,
     },
     sqs(
       'SQS FIFO, outcome events',

@@ -32,6 +32,18 @@ describe('costPerMillion', () => {
     expect(heavy.inboundBare.totalUsd).toBe(light.inboundBare.totalUsd);
   });
 
+  it('charges each send its two command-record writes and its suppression read', () => {
+    // Prepare / Act
+    const { outbound } = costPerMillion({ webhookCpuMs: 1, minimalCpuMs: 1, sendCpuMs: 1 });
+    const dynamoDb = outbound.lines.find((l) => l.item === 'DynamoDB on demand');
+
+    // Assess
+    expect(dynamoDb?.usd).toBeCloseTo(
+      2 * PRICES.dynamoDbPerMillionWriteUnits + PRICES.dynamoDbPerMillionReadUnits,
+      2,
+    );
+  });
+
   it('prices the webhook function from GB-seconds at the list price', () => {
     // Prepare: 1 ms CPU at 512 MB = 3.455 ms billed + 8 ms SQS wait
     const { inboundBare } = costPerMillion({
