@@ -1,7 +1,62 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { type AttributeDefinition, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import type dynaliteType from 'dynalite';
 import { memoizeDynaliteExpressions } from './dynalite-expression-memo';
+
+/**
+ * Random bytes for the request ids of 256 requests, refilled when used up (see `loadDynalite`).
+ * Each id still takes 39 fresh random bytes.
+ */
+const REQUEST_ID_BYTES = `
+const __bridgeIdPool=Buffer.alloc(39*256);let __bridgeIdUsed=__bridgeIdPool.length;
+function __bridgeRandom39(){if(__bridgeIdUsed+39>__bridgeIdPool.length){crypto.randomFillSync(__bridgeIdPool);__bridgeIdUsed=0}const b=__bridgeIdPool.subarray(__bridgeIdUsed,__bridgeIdUsed+39);__bridgeIdUsed+=39;return b}
+`;
+
+let patchedDynalite: typeof dynaliteType | undefined;
+
+/**
+ * dynalite's server module (`dynalite/index.js`) with two costs per request taken out, applied
+ * at load time like the local SQS's fixes; a changed module fails loudly here:
+ * (1) every request id (`x-amzn-RequestId`, 52 characters from 39 random bytes) was one
+ * `crypto.randomBytes` call, a visible share of dynalite's CPU per request: the bytes now come
+ * from a pool, still 39 fresh random bytes per id, same characters;
+ * (2) every request's URL went through the legacy `url.parse` only to look for pre-signed query
+ * parameters (`X-Amz-Algorithm`, ...): a URL without `?` has none, so its query is an empty
+ * object without parsing (the AWS SDK posts to `/`); any other URL is parsed as before.
+ * Validation, errors and answers are dynalite's own.
+ */
+function loadDynalite(): typeof dynaliteType {
+  if (patchedDynalite) return patchedDynalite;
+  const require = createRequire(import.meta.url);
+  const file = require.resolve('dynalite');
+  let source = readFileSync(file, 'utf8');
+  const patches: Array<[string, string]> = [
+    ["db = require('./db')\n", `db = require('./db')\n${REQUEST_ID_BYTES}`],
+    ['var bytes = crypto.randomBytes(39)', 'var bytes = __bridgeRandom39()'],
+    [
+      'var query = url.parse(req.url, true).query',
+      "var query = req.url.indexOf('?') == -1 ? Object.create(null) : url.parse(req.url, true).query",
+    ],
+  ];
+  for (const [from, to] of patches) {
+    if (source.split(from).length !== 2) {
+      throw new Error(`dynalite changed: cannot apply the request-cost fix for "${from.slice(0, 40)}..."`);
+    }
+    source = source.replace(from, to);
+  }
+  const mod = new Module(file) as Module & { _compile(code: string, filename: string): void };
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+    dirname(file),
+  );
+  mod._compile(source, file);
+  patchedDynalite = mod.exports as typeof dynaliteType;
+  return patchedDynalite;
+}
 
 /** A running loopback DynamoDB (dynalite, in memory). */
 export interface LocalDynamoDb {
@@ -36,7 +91,7 @@ export async function startLocalDynamoDb(options: {
 }): Promise<LocalDynamoDb> {
   // Parsing the same expressions again was most of dynalite's CPU per write (see the memo's file).
   memoizeDynaliteExpressions();
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server: Server = loadDynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

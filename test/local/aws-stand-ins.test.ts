@@ -86,6 +86,38 @@ describe('local AWS stand-ins speak the real wire protocols', () => {
     expect(got.Item?.v?.N).toBe('1');
   });
 
+  it('dynalite gives each answer its own 52-character request id, and still refuses pre-signed and unsigned requests', async () => {
+    const client = new DynamoDBClient({ endpoint: ddb.endpoint, region, credentials });
+    const ids = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const answer = await client.send(new GetItemCommand({ TableName: 'idem', Key: { id: { S: 'a' } } }));
+      ids.add(answer.$metadata.requestId!);
+    }
+    expect(ids.size).toBe(300);
+    for (const id of ids) expect(id).toMatch(/^[A-Z0-9]{52}$/);
+    const post = (path: string, headers: Record<string, string>) =>
+      fetch(`${ddb.endpoint}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          ...headers,
+        },
+        body: '{}',
+      }).then(async (r) => ((await r.json()) as { __type: string }).__type);
+    const signed = {
+      authorization: 'AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=c',
+      'x-amz-date': '20261202T000000Z',
+    };
+    expect(await post('/', {})).toBe('com.amazon.coral.service#MissingAuthenticationTokenException');
+    expect(await post('/?X-Amz-Algorithm=AWS4-HMAC-SHA256', signed)).toBe(
+      'com.amazon.coral.service#InvalidSignatureException',
+    );
+    expect(await post('/?X-Amz-Algorithm=AWS4-HMAC-SHA256', {})).toBe(
+      'com.amazon.coral.service#IncompleteSignatureException',
+    );
+  });
+
   it('the Secrets Manager double answers GetSecretValue and fails on demand', async () => {
     const client = new SecretsManagerClient({ endpoint: sm.endpoint, region, credentials });
     sm.put('s', '{"a":"b"}');
