@@ -9,6 +9,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDirectSendMessage, SqsRequestError } from '../../functions/events/direct-send-message';
 import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
@@ -16,7 +17,6 @@ import { type SqsFaultProxy, startSqsFaultProxy } from '../support/faults/sqs-fa
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const noWait = { sleep: async () => {} };
 
 describe('direct SendMessage', () => {
   let sqs: LocalSqs;
@@ -24,7 +24,13 @@ describe('direct SendMessage', () => {
   let reader: SQSClient;
   let queueUrl: string;
   const clients: SQSClient[] = [];
-  const clientWith = (config: { credentials?: typeof credentials; maxAttempts?: number } = {}) => {
+  const clientWith = (
+    config: {
+      credentials?: typeof credentials;
+      maxAttempts?: number;
+      retryStrategy?: ConfiguredRetryStrategy;
+    } = {},
+  ) => {
     const client = new SQSClient({ region: REGION, credentials, md5: false, ...config });
     clients.push(client);
     return client;
@@ -111,7 +117,6 @@ describe('direct SendMessage', () => {
     const calls = proxy.counts.calls;
     const send = createDirectSendMessage(
       clientWith({ credentials: { accessKeyId: 'local', secretAccessKey: 'wrong' }, maxAttempts: 3 }),
-      noWait,
     );
     const error = await send({
       QueueUrl: queueUrl,
@@ -127,7 +132,7 @@ describe('direct SendMessage', () => {
   });
 
   it('names a refused request by its SQS error code and does not retry it', async () => {
-    const send = createDirectSendMessage(clientWith({ maxAttempts: 3 }), noWait);
+    const send = createDirectSendMessage(clientWith({ maxAttempts: 3 }));
     const calls = proxy.counts.calls;
     const error = await send({
       QueueUrl: queueUrl,
@@ -142,7 +147,7 @@ describe('direct SendMessage', () => {
   it('retries a 500 within maxAttempts, then throws InternalFailure', async () => {
     proxy.rate = 1;
     const calls = proxy.counts.calls;
-    const send = createDirectSendMessage(clientWith({ maxAttempts: 3 }), noWait);
+    const send = createDirectSendMessage(clientWith({ maxAttempts: 3 }));
     await expect(
       send({
         QueueUrl: queueUrl,
@@ -156,20 +161,23 @@ describe('direct SendMessage', () => {
 
   it('tries once when maxAttempts is 1 (AWS_MAX_ATTEMPTS=1), and a retry after a fault delivers once', async () => {
     proxy.rate = 1;
-    const once = createDirectSendMessage(clientWith({ maxAttempts: 1 }), noWait);
+    const once = createDirectSendMessage(clientWith({ maxAttempts: 1 }));
     const calls = proxy.counts.calls;
     await expect(
       once({ QueueUrl: queueUrl, MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'once' }),
     ).rejects.toMatchObject({ name: 'InternalFailure' });
     expect(proxy.counts.calls - calls).toBe(1);
 
-    // First call fails, the retry goes through.
-    let failures = 1;
-    const retrying = createDirectSendMessage(clientWith({ maxAttempts: 3 }), {
-      sleep: async () => {
-        if (--failures <= 0) proxy.rate = 0;
-      },
-    });
+    // First call fails, the retry goes through: the client's own retry strategy (which the
+    // direct call uses) turns the faults off when it is asked for the backoff.
+    const retrying = createDirectSendMessage(
+      clientWith({
+        retryStrategy: new ConfiguredRetryStrategy(3, () => {
+          proxy.rate = 0;
+          return 0;
+        }),
+      }),
+    );
     await retrying({
       QueueUrl: queueUrl,
       MessageBody: 'y',
@@ -180,7 +188,7 @@ describe('direct SendMessage', () => {
   });
 
   it('treats no answer as retryable and names it', async () => {
-    const send = createDirectSendMessage(clientWith({ maxAttempts: 2 }), noWait);
+    const send = createDirectSendMessage(clientWith({ maxAttempts: 2 }));
     // A port nobody listens on: connection refused on each attempt.
     const error = await send({
       QueueUrl: 'http://127.0.0.1:9/123456789012/nowhere.fifo',

@@ -1,0 +1,328 @@
+/**
+ * One AWS JSON 1.0 call (SQS, DynamoDB) made with an SDK v3 client's own parts but without its
+ * middleware stack: the client's credentials, region and SigV4 signer (with its clock-skew
+ * correction), its HTTP handler (agent, keep-alive, TLS) and its retry strategy (the same object
+ * the SDK's retry middleware uses: `maxAttempts` / `AWS_MAX_ATTEMPTS`, the service's backoff base,
+ * the throttling base, the retry quota), classifying errors with the SDK's own rules.
+ *
+ * Why it is hand-written: the stack (schema serde, endpoint rules, user agent, retry and
+ * checksum middleware) costs about 0.4 ms of CPU per call, as much as the rest of a webhook
+ * callback, and in Lambda CPU time is billed time (docs/benchmarks.md, "Reading them"). What is
+ * left is small enough to read: sign, send, answer, and retry what the SDK retries. Callers
+ * (`functions/events/direct-send-message.ts`, `direct-dynamodb.ts`) build the body and the error.
+ *
+ * What the stack does beside that and this does not: the user agent and `amz-sdk-*` retry headers
+ * (informational), the recursion-detection trace header (`X-Amzn-Trace-Id`, only in Lambda;
+ * X-Ray does not link these calls), request checksums, endpoint discovery, and racing the retry
+ * delay against an abort signal (the signal is checked between attempts instead).
+ */
+import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+
+/** A request as the SDK's HTTP handlers and signer take it. */
+interface HttpRequestLike {
+  method: string;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface HttpResponseLike {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** The SDK's retry token and strategy (`RetryStrategyV2` in @smithy/types). */
+interface RetryToken {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+}
+interface RetryStrategy {
+  acquireInitialRetryToken(scope: string): Promise<RetryToken>;
+  refreshRetryTokenForRetry(
+    token: RetryToken,
+    errorInfo: { error: unknown; errorType: RetryErrorType; retryAfterHint?: Date },
+  ): Promise<RetryToken>;
+  recordSuccess(token: RetryToken): void;
+}
+type RetryErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR';
+
+/** The parts of a client's resolved configuration used here (present on every SDK v3 client). */
+export interface AwsClientParts {
+  signer(authScheme: {
+    name: string;
+    signingName: string;
+    signingRegion: string;
+    properties: Record<string, unknown>;
+  }): Promise<{ sign(request: HttpRequestLike, options?: { signingDate?: Date }): Promise<HttpRequestLike> }>;
+  region(): Promise<string>;
+  retryStrategy(): Promise<RetryStrategy>;
+  requestHandler: {
+    handle(
+      request: HttpRequestLike,
+      options?: { abortSignal?: AbortSignal },
+    ): Promise<{ response: HttpResponseLike }>;
+  };
+  streamCollector(stream: unknown): Promise<Uint8Array>;
+  /** Server time minus local time, in ms: kept by the SDK's signer, shared with it here. */
+  systemClockOffset: number;
+  disableClockSkewCorrection?(): Promise<boolean>;
+}
+
+/** Where a call goes: an endpoint's parts, resolved once per client and target. */
+export interface AwsJsonEndpoint {
+  protocol: string;
+  hostname: string;
+  port?: number;
+  /** The `host` header (hostname and port). */
+  host: string;
+  path: string;
+  /** Query parameters of the endpoint's URL (the SDK sends them too). */
+  query?: Record<string, string>;
+  /** Headers a custom endpoint asks for (the SDK sends them too). */
+  headers?: Record<string, string>;
+  /** Signing name and region, when the endpoint names them (else the client's). */
+  signingName?: string;
+  signingRegion?: string;
+}
+
+/** A non-2xx answer, with its body as bytes and as text. */
+export interface AwsJsonAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  bytes: Uint8Array;
+  text: string;
+}
+
+/** What the SDK's `$metadata` says of a request (on outputs and on errors). */
+export interface AwsResponseMetadata {
+  httpStatusCode?: number | undefined;
+  requestId?: string | undefined;
+  attempts?: number;
+  totalRetryDelay?: number;
+  clockSkewCorrected?: boolean;
+}
+
+/**
+ * A refused request whose answer the service's own error classes do not cover (a body that is
+ * not the service's JSON), or a service's error as its caller chooses to name it. `retryable`
+ * is the SDK's judgement of it (throttling, 500/502/503/504, timeouts).
+ */
+export class AwsRequestError extends Error {
+  readonly $metadata: AwsResponseMetadata;
+  readonly retryable: boolean;
+  constructor(
+    name: string,
+    message: string,
+    readonly statusCode: number | undefined,
+    options: { retryable?: boolean; metadata?: AwsResponseMetadata } = {},
+  ) {
+    super(message);
+    this.name = name;
+    this.$metadata = options.metadata ?? { httpStatusCode: statusCode };
+    this.retryable = options.retryable ?? isRetryable(this);
+  }
+}
+
+/**
+ * The SDK retry middleware's classification of an error, with its own functions: throttling
+ * first (its base delay is longer and it costs less of the retry quota), then transient.
+ */
+export function retryErrorTypeOf(error: unknown): RetryErrorType {
+  const e = (error ?? {}) as Parameters<typeof isThrottlingError>[0];
+  if (isThrottlingError(e)) return 'THROTTLING';
+  if (isTransientError(e)) return 'TRANSIENT';
+  if (isServerError(e)) return 'SERVER_ERROR';
+  return 'CLIENT_ERROR';
+}
+
+/**
+ * True when the SDK's standard retry would try the request again (quota and attempts aside).
+ *
+ * @example
+ * isRetryable(Object.assign(new Error('x'), { name: 'ThrottlingException' })); // true
+ */
+export function isRetryable(error: unknown): boolean {
+  const type = retryErrorTypeOf(error);
+  return type === 'THROTTLING' || type === 'TRANSIENT';
+}
+
+/** The SDK's clock-skew rules (`getUpdatedSystemClockOffset`, `AwsSdkSigV4Signer`). */
+const SKEW_SAMPLE_MAX_ROUND_TRIP_MS = 900_000;
+const SKEW_CORRECTED_THRESHOLD_MS = 240_000;
+
+export interface AwsJsonCallOptions {
+  /** The signing name (`sqs`, `dynamodb`). */
+  signingName: string;
+  /** The `X-Amz-Target` prefix (`AmazonSQS`, `DynamoDB_20120810`). */
+  targetPrefix: string;
+  /** Extra headers on every request (SQS's `x-amzn-query-mode`). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A caller of one service's AWS JSON 1.0 operations through `client`'s own parts. `call`
+ * answers the 2xx response's text; any other answer becomes `toError(answer)`; no answer is the
+ * HTTP handler's own error (as the SDK throws it). Each failure the SDK would retry is retried
+ * by the client's retry strategy, within its attempts and quota.
+ *
+ * @example
+ * const call = createAwsJsonCall(dynamoDbClient, { signingName: 'dynamodb', targetPrefix: 'DynamoDB_20120810' });
+ * const { text } = await call(endpoint, 'GetItem', JSON.stringify(input), { toError: (a) => new Error(a.text) });
+ */
+export function createAwsJsonCall(client: { config: unknown }, options: AwsJsonCallOptions) {
+  const parts = client.config as AwsClientParts;
+  const decoder = new TextDecoder();
+  // Per container: the signer (it caches its signing key per day and region) per signing scope,
+  // the retry strategy (the client's own object, so its quota is shared with the SDK's calls).
+  const signers = new Map<string, ReturnType<AwsClientParts['signer']>>();
+  let retryStrategy: Promise<RetryStrategy> | undefined;
+  let skewCorrection: Promise<boolean> | undefined;
+
+  function signerFor(endpoint: AwsJsonEndpoint) {
+    const key = `${endpoint.signingName ?? ''}/${endpoint.signingRegion ?? ''}`;
+    let signer = signers.get(key);
+    if (!signer) {
+      signer = (endpoint.signingRegion ? Promise.resolve(endpoint.signingRegion) : parts.region()).then(
+        (signingRegion) =>
+          parts.signer({
+            name: 'sigv4',
+            signingName: endpoint.signingName ?? options.signingName,
+            signingRegion,
+            properties: {},
+          }),
+      );
+      signers.set(key, signer);
+    }
+    return signer;
+  }
+
+  /** What the SDK's signer does with an answer's `Date`: the server's clock minus ours. */
+  function sampleClock(headers: Record<string, string>, sentAt: number): number | undefined {
+    const date = headers.date;
+    if (date === undefined || headers.age !== undefined) return undefined;
+    const serverTime = Date.parse(date);
+    const now = Date.now();
+    if (Number.isNaN(serverTime) || now - sentAt > SKEW_SAMPLE_MAX_ROUND_TRIP_MS) return undefined;
+    return serverTime - now;
+  }
+
+  async function once(
+    endpoint: AwsJsonEndpoint,
+    operation: string,
+    body: string,
+    toError: (answer: AwsJsonAnswer) => Error | Promise<Error>,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<{ text: string; headers: Record<string, string>; statusCode: number }> {
+    const request: HttpRequestLike = {
+      method: 'POST',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: endpoint.port } : {}),
+      path: endpoint.path,
+      query: { ...endpoint.query },
+      headers: {
+        ...endpoint.headers,
+        ...options.headers,
+        host: endpoint.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': String(Buffer.byteLength(body)),
+        'x-amz-target': `${options.targetPrefix}.${operation}`,
+      },
+      body,
+    };
+    skewCorrection ??=
+      parts.disableClockSkewCorrection?.().then((off) => off !== true) ?? Promise.resolve(true);
+    const correcting = await skewCorrection;
+    const offsetBefore = parts.systemClockOffset ?? 0;
+    const sentAt = Date.now();
+    const signed = await (await signerFor(endpoint)).sign(request, {
+      signingDate: new Date(correcting ? sentAt + offsetBefore : sentAt),
+    });
+    const { response } = await parts.requestHandler.handle(signed, abortSignal ? { abortSignal } : {});
+    const bytes = await parts.streamCollector(response.body);
+    const offset = correcting ? sampleClock(response.headers, sentAt) : undefined;
+    if (offset !== undefined) parts.systemClockOffset = offset;
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return { text: decoder.decode(bytes), headers: response.headers, statusCode: response.statusCode };
+    }
+    const error: Error & { $metadata?: AwsResponseMetadata } = await toError({
+      statusCode: response.statusCode,
+      headers: response.headers,
+      bytes,
+      text: decoder.decode(bytes),
+    });
+    // As AwsSdkSigV4Signer's error handler: a large correction of our clock makes the refusal
+    // (e.g. a signature judged expired) worth retrying with the corrected time.
+    if (
+      offset !== undefined &&
+      offset !== offsetBefore &&
+      Math.abs(offset) >= SKEW_CORRECTED_THRESHOLD_MS &&
+      error.$metadata
+    ) {
+      error.$metadata.clockSkewCorrected = true;
+    }
+    // Where the retry middleware looks for a `Retry-After` hint.
+    if (!('$response' in error)) {
+      Object.defineProperty(error, '$response', { value: response, enumerable: false, configurable: true });
+    }
+    throw error;
+  }
+
+  /** One operation: answers the 2xx text, throws the last error. Retries as the SDK's retry middleware. */
+  return async function call(
+    endpoint: AwsJsonEndpoint,
+    operation: string,
+    body: string,
+    callOptions: {
+      toError: (answer: AwsJsonAnswer) => Error | Promise<Error>;
+      abortSignal?: AbortSignal | undefined;
+    },
+  ): Promise<{
+    text: string;
+    headers: Record<string, string>;
+    statusCode: number;
+    $metadata: AwsResponseMetadata;
+  }> {
+    retryStrategy ??= parts.retryStrategy();
+    const strategy = await retryStrategy;
+    let token = await strategy.acquireInitialRetryToken('');
+    let totalRetryDelay = 0;
+    for (let attempts = 1; ; ) {
+      try {
+        const answer = await once(endpoint, operation, body, callOptions.toError, callOptions.abortSignal);
+        strategy.recordSuccess(token);
+        return { ...answer, $metadata: { attempts, totalRetryDelay } };
+      } catch (error) {
+        if (callOptions.abortSignal?.aborted) throw error;
+        const retryAfterHint = getRetryAfterHint((error as { $response?: unknown })?.$response as never);
+        try {
+          // The strategy waits its backoff (full jitter) before it answers, or refuses.
+          token = await strategy.refreshRetryTokenForRetry(token, {
+            error,
+            errorType: retryErrorTypeOf(error),
+            ...(retryAfterHint ? { retryAfterHint } : {}),
+          });
+        } catch {
+          if (error && typeof error === 'object') {
+            const failed = error as { $metadata?: AwsResponseMetadata };
+            failed.$metadata = { ...failed.$metadata, attempts, totalRetryDelay };
+          }
+          throw error;
+        }
+        if (callOptions.abortSignal?.aborted) throw error;
+        attempts = token.getRetryCount() + 1;
+        const delay = token.getRetryDelay();
+        totalRetryDelay +=
+          ((token as { $retryLog?: { acquisitionDelay?: number } }).$retryLog?.acquisitionDelay ?? 0) + delay;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+}
+
+export type AwsJsonCall = ReturnType<typeof createAwsJsonCall>;
