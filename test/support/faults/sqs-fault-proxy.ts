@@ -10,6 +10,31 @@ import { seededRandom } from './seeded-random';
  */
 export type SqsFaultMode = 'before' | 'after';
 
+/**
+ * What an injected fault answers: a status with an AWS JSON error `__type` (default 500
+ * `com.amazon.coral.service#InternalFailure`), or `'reset'`: the connection is destroyed with
+ * no answer at all.
+ */
+export type SqsFaultAnswer =
+  | {
+      status: number;
+      type: string;
+      message?: string;
+      /** More members of the error body (e.g. DynamoDB's `Item` on a conditional failure). */
+      fields?: Record<string, unknown>;
+    }
+  | 'reset';
+
+/** DynamoDB names signature refusals its own way, all with status 400. */
+const DYNAMODB_REFUSALS: Record<string, string> = {
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  IncompleteSignature: 'IncompleteSignatureException',
+};
+
+const INTERNAL_FAILURE: SqsFaultAnswer = { status: 500, type: 'com.amazon.coral.service#InternalFailure' };
+
 export interface SqsFaultProxyOptions {
   /** The real (local) SQS endpoint, e.g. `startLocalSqs(...).endpoint`. */
   target: string;
@@ -25,11 +50,18 @@ export interface SqsFaultProxyOptions {
   match?: (body: Buffer) => boolean;
   /** Each matching call of the faulted operations is held this long before it goes on (a slow service); default 0. */
   delayMs?: number;
+  /** What a fault answers (JSON protocol only; Query requests always get the XML 500); default 500 `InternalFailure`. */
+  answer?: SqsFaultAnswer;
   /**
    * Check every request's SigV4 signature as SQS does (the local SQS does not), answering 403
-   * `SignatureDoesNotMatch` (or the like) to a badly signed one.
+   * `SignatureDoesNotMatch` (or the like) to a badly signed one. `service` is the signing name
+   * expected (default `sqs`; `dynamodb` in front of dynalite).
    */
-  verifySignature?: { region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  verifySignature?: {
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    service?: string;
+  };
   /** Told about every injected fault with the request body, so a test can tell which call failed. */
   onFault?: (fault: { operation: string; mode: SqsFaultMode; body: Buffer }) => void;
 }
@@ -44,6 +76,8 @@ export interface SqsFaultProxy {
   rate: number;
   /** Delay of matching calls, in ms; change it at any time. */
   delayMs: number;
+  /** What a fault answers; change it at any time. */
+  answer: SqsFaultAnswer;
   close(): Promise<void>;
 }
 
@@ -68,7 +102,11 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
   const random = seededRandom(options.seed ?? 1);
   const modes = options.modes ?? ['before', 'after'];
   const counts = { calls: 0, before: 0, after: 0 };
-  const state = { rate: options.rate, delayMs: options.delayMs ?? 0 };
+  const state = {
+    rate: options.rate,
+    delayMs: options.delayMs ?? 0,
+    answer: options.answer ?? INTERNAL_FAILURE,
+  };
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true });
   const faulted = new Set(options.operations);
@@ -82,9 +120,16 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
           verifySigV4(req, body, { service: 'sqs', ...options.verifySignature });
         } catch (error) {
           const refused = error as SignatureRefused;
-          res.writeHead(refused.status ?? 403, { 'content-type': 'application/x-amz-json-1.0' });
+          const named =
+            options.verifySignature.service === 'dynamodb' ? DYNAMODB_REFUSALS[refused.code] : undefined;
+          res.writeHead(named ? 400 : (refused.status ?? 403), {
+            'content-type': 'application/x-amz-json-1.0',
+          });
           res.end(
-            JSON.stringify({ __type: `com.amazon.coral.service#${refused.code}`, message: refused.message }),
+            JSON.stringify({
+              __type: `com.amazon.coral.service#${named ?? refused.code}`,
+              message: refused.message,
+            }),
           );
           return;
         }
@@ -98,16 +143,22 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
         if (mode) options.onFault?.({ operation, mode, body });
       }
       const fail = () => {
+        const answer = state.answer;
+        if (answer === 'reset') {
+          req.socket.destroy();
+          return;
+        }
         const json = String(req.headers['content-type'] ?? '').includes('json');
-        res.writeHead(500, {
+        res.writeHead(json ? answer.status : 500, {
           'content-type': json ? 'application/x-amz-json-1.0' : 'text/xml',
           'x-amzn-requestid': 'injected-fault',
         });
         res.end(
           json
             ? JSON.stringify({
-                __type: 'com.amazon.coral.service#InternalFailure',
-                message: 'injected fault',
+                __type: answer.type,
+                message: answer.message ?? 'injected fault',
+                ...answer.fields,
               })
             : '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>' +
                 '<Message>injected fault</Message></Error><RequestId>injected-fault</RequestId></ErrorResponse>',
@@ -164,6 +215,12 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
     },
     get delayMs() {
       return state.delayMs;
+    },
+    get answer() {
+      return state.answer;
+    },
+    set answer(value: SqsFaultAnswer) {
+      state.answer = value;
     },
     set delayMs(value: number) {
       state.delayMs = value;
