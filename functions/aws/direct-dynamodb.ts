@@ -1,0 +1,201 @@
+/**
+ * DynamoDB's `GetItem` and `UpdateItem` for the send path through the DynamoDB client's own
+ * parts (`aws-json-call.ts`: credentials, region, signer with clock-skew correction, HTTP
+ * handler, retry strategy) but not its middleware stack, which cost about 0.4 ms of CPU per call
+ * (docs/benchmarks.md, "Reading them"); the send function makes two or three calls per command.
+ *
+ * Kept exactly as the SDK has it:
+ * - the endpoint: resolved once per client and table by the SDK's own resolver with the SDK's own
+ *   parameters for the operation (region, FIPS, dual-stack, `endpoint` / `AWS_ENDPOINT_URL_DYNAMODB`
+ *   / the shared config file, the account id of the credentials under `accountIdEndpointMode`,
+ *   and the table when it is an ARN). Once per client because the SDK's inputs to it do not change
+ *   in a container: the region and settings are fixed, and the credentials' account is the role's;
+ * - the body: the input as AWS JSON (`JSON.stringify`, binary as base64, as the SDK's codec);
+ * - errors: a DynamoDB error answer is turned into an exception by the client's own protocol
+ *   (`ConditionalCheckFailedException` with `$metadata`, `message` and, when
+ *   `ReturnValuesOnConditionCheckFailure` asked for it, `Item`); only an answer that is not JSON
+ *   becomes an `AwsRequestError` named `Http<status>`;
+ * - retries: the client's retry strategy, with the SDK's classification. So the non-idempotent
+ *   updates are retried after a 5xx, a throttling error or no answer, as the SDK did; the command
+ *   record's conditions are what make a replayed write safe.
+ *
+ * The output is the parsed JSON with binary attributes decoded (as the SDK's), and a `$metadata`
+ * with the status, request id, attempts and total retry delay.
+ */
+import {
+  type DynamoDBClient,
+  GetItem$,
+  GetItemCommand,
+  type GetItemCommandInput,
+  type GetItemCommandOutput,
+  UpdateItem$,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+  type UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import {
+  type AwsJsonAnswer,
+  type AwsJsonEndpoint,
+  AwsRequestError,
+  createAwsJsonCall,
+} from './aws-json-call';
+
+/** The client's protocol (AWS JSON 1.0 with DynamoDB's codec and error registry). */
+interface ProtocolLike {
+  deserializeResponse(
+    operationSchema: unknown,
+    context: object,
+    response: { statusCode: number; headers: Record<string, string>; body: Uint8Array },
+  ): Promise<unknown>;
+}
+
+/** Endpoint as the SDK's resolver answers it. */
+interface ResolvedEndpoint {
+  url: URL;
+  headers?: Record<string, string[]>;
+  properties?: { authSchemes?: { signingName?: string; signingRegion?: string }[] };
+}
+
+const OPERATIONS = {
+  GetItem: { schema: GetItem$, instructions: GetItemCommand },
+  UpdateItem: { schema: UpdateItem$, instructions: UpdateItemCommand },
+} as const;
+type Operation = keyof typeof OPERATIONS;
+
+/** Binary values as the wire has them (base64), as the SDK's serializer writes them. */
+function binaryAsBase64(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value;
+}
+
+/** The SDK's output has `B`/`BS` as bytes: decode them in place, at any depth of an attribute map. */
+function decodeBinary(value: unknown): void {
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) decodeBinary(item);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const inner = record[key];
+    if (key === 'B' && typeof inner === 'string') record[key] = new Uint8Array(Buffer.from(inner, 'base64'));
+    else if (key === 'BS' && Array.isArray(inner)) {
+      record[key] = inner.map((b) => new Uint8Array(Buffer.from(String(b), 'base64')));
+    } else decodeBinary(inner);
+  }
+}
+
+/**
+ * `getItem` and `updateItem` on `client`'s configuration without the SDK's middleware stack;
+ * same inputs, outputs and errors as `client.send(new GetItemCommand(...))` and
+ * `UpdateItemCommand`.
+ *
+ * @example
+ * const ddb = createDirectDynamoDb(new DynamoDBClient({}));
+ * const { Item } = await ddb.getItem({ TableName: 'idempotency', Key: { id: { S: 'command#app#1' } }, ConsistentRead: true });
+ */
+export function createDirectDynamoDb(client: DynamoDBClient) {
+  const call = createAwsJsonCall(client, { signingName: 'dynamodb', targetPrefix: 'DynamoDB_20120810' });
+  const protocol = client.config.protocol as unknown as ProtocolLike;
+  const endpoints = new Map<string, Promise<AwsJsonEndpoint>>();
+
+  function endpointOf(operation: Operation, TableName: string | undefined): Promise<AwsJsonEndpoint> {
+    const key = `${operation}\n${TableName ?? ''}`;
+    let endpoint = endpoints.get(key);
+    if (!endpoint) {
+      // A copy of the config, as the SDK's endpoint middleware passes: the resolver may note a
+      // configured endpoint (`AWS_ENDPOINT_URL_DYNAMODB`) on what it is given.
+      endpoint = (
+        getEndpointFromInstructions({ TableName }, OPERATIONS[operation].instructions, {
+          ...client.config,
+        } as never) as Promise<ResolvedEndpoint>
+      ).then(({ url, headers, properties }) => {
+        const scheme = properties?.authSchemes?.[0];
+        return {
+          protocol: url.protocol,
+          hostname: url.hostname,
+          ...(url.port ? { port: Number(url.port) } : {}),
+          host: url.host,
+          // The SDK's AWS JSON protocol ends the path with a slash (an endpoint with a path too).
+          path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
+          query: Object.fromEntries(url.searchParams),
+          headers: Object.fromEntries(
+            Object.entries(headers ?? {}).map(([name, values]) => [name, values.join(', ')]),
+          ),
+          ...(scheme?.signingName ? { signingName: scheme.signingName } : {}),
+          ...(scheme?.signingRegion ? { signingRegion: scheme.signingRegion } : {}),
+        };
+      });
+      // A failed resolution (credentials not yet available) is tried again on the next call.
+      endpoint.catch(() => endpoints.delete(key));
+      endpoints.set(key, endpoint);
+    }
+    return endpoint;
+  }
+
+  /** DynamoDB's error answer as the SDK's exception; anything that is not JSON by its status. */
+  function errorOf(operation: Operation) {
+    return async (answer: AwsJsonAnswer): Promise<Error> => {
+      let json = answer.text.trim() === '';
+      try {
+        json ||= typeof JSON.parse(answer.text) === 'object';
+      } catch {
+        // A proxy's or load balancer's page: not DynamoDB's answer, named by its status below.
+      }
+      if (json) {
+        try {
+          await protocol.deserializeResponse(
+            OPERATIONS[operation].schema,
+            {},
+            {
+              statusCode: answer.statusCode,
+              headers: answer.headers,
+              body: answer.bytes,
+            },
+          );
+        } catch (error) {
+          return error as Error;
+        }
+      }
+      return new AwsRequestError(
+        `Http${answer.statusCode}`,
+        `DynamoDB answered ${answer.statusCode}: ${answer.text.slice(0, 200)}`,
+        answer.statusCode,
+        { metadata: { httpStatusCode: answer.statusCode, requestId: answer.headers['x-amzn-requestid'] } },
+      );
+    };
+  }
+
+  async function send<Output>(
+    operation: Operation,
+    input: { TableName: string | undefined },
+  ): Promise<Output> {
+    const endpoint = await endpointOf(operation, input.TableName);
+    const answer = await call(endpoint, operation, JSON.stringify(input, binaryAsBase64), {
+      toError: errorOf(operation),
+    });
+    const output = answer.text ? (JSON.parse(answer.text) as Record<string, unknown>) : {};
+    // Only answers that can hold a binary value pay for the walk of their attribute maps.
+    if (answer.text.includes('"B')) {
+      decodeBinary(output.Item);
+      decodeBinary(output.Attributes);
+      decodeBinary(
+        (output.ItemCollectionMetrics as { ItemCollectionKey?: unknown } | undefined)?.ItemCollectionKey,
+      );
+    }
+    output.$metadata = {
+      httpStatusCode: answer.statusCode,
+      requestId: answer.headers['x-amzn-requestid'],
+      attempts: answer.$metadata.attempts,
+      totalRetryDelay: answer.$metadata.totalRetryDelay,
+    };
+    return output as Output;
+  }
+
+  return {
+    getItem: (input: GetItemCommandInput) => send<GetItemCommandOutput>('GetItem', input),
+    updateItem: (input: UpdateItemCommandInput) => send<UpdateItemCommandOutput>('UpdateItem', input),
+  };
+}
+
+export type DirectDynamoDb = ReturnType<typeof createDirectDynamoDb>;
