@@ -266,8 +266,8 @@ export function createAwsJsonCall(client: { config: unknown }, options: AwsJsonC
     ) {
       error.$metadata.clockSkewCorrected = true;
     }
-    // Where the retry middleware looks for a `Retry-After` hint.
-    if (!('$response' in error)) {
+    // Where the retry middleware looks for a `Retry-After` hint (the SDK's deserializer sets it too).
+    if ((error as { $response?: unknown }).$response === undefined) {
       Object.defineProperty(error, '$response', { value: response, enumerable: false, configurable: true });
     }
     throw error;
