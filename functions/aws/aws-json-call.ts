@@ -13,10 +13,10 @@
  *
  * What the stack does beside that and this does not: the user agent and `amz-sdk-*` retry headers
  * (informational), the recursion-detection trace header (`X-Amzn-Trace-Id`, only in Lambda;
- * X-Ray does not link these calls), request checksums, endpoint discovery, and racing the retry
- * delay against an abort signal (the signal is checked between attempts instead).
+ * X-Ray does not link these calls), request checksums, endpoint discovery, `Retry-After` hints
+ * (neither SQS nor DynamoDB sends them), and racing the retry delay against an abort signal (the
+ * signal is checked between attempts instead).
  */
-import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 
 /** A request as the SDK's HTTP handlers and signer take it. */
 interface HttpRequestLike {
@@ -45,7 +45,7 @@ interface RetryStrategy {
   acquireInitialRetryToken(scope: string): Promise<RetryToken>;
   refreshRetryTokenForRetry(
     token: RetryToken,
-    errorInfo: { error: unknown; errorType: RetryErrorType; retryAfterHint?: Date },
+    errorInfo: { error: unknown; errorType: RetryErrorType },
   ): Promise<RetryToken>;
   recordSuccess(token: RetryToken): void;
 }
@@ -128,15 +128,86 @@ export class AwsRequestError extends Error {
   }
 }
 
+/*
+ * The SDK retry middleware's classification of errors (@smithy/core's service-error-classification),
+ * written out because the function bundles leave only `@aws-sdk/*` to the Lambda runtime: importing
+ * it from @smithy/core would bundle a second copy of that package's retry module into each function
+ * (+14 KB in the webhook) for these lists. test/aws/aws-json-call.test.ts checks that this answers
+ * as the SDK's own functions do.
+ */
+const THROTTLING_ERROR_CODES = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+const TRANSIENT_ERROR_CODES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_ERROR_STATUS_CODES = new Set([500, 502, 503, 504]);
+const NODEJS_TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+interface Classified {
+  name?: string;
+  message?: string;
+  code?: string;
+  cause?: unknown;
+  $retryable?: { throttling?: boolean };
+  $metadata?: AwsResponseMetadata;
+}
+
+function isThrottling(error: Classified): boolean {
+  return (
+    error.$metadata?.httpStatusCode === 429 ||
+    THROTTLING_ERROR_CODES.has(error.name ?? '') ||
+    error.$retryable?.throttling === true
+  );
+}
+
+function isTransient(error: Classified | undefined, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || error.name === 'AbortError') return false;
+  return (
+    error.$retryable !== undefined ||
+    error.$metadata?.clockSkewCorrected === true ||
+    (error.name === 'InvalidSignatureException' && error.message?.includes('Signature expired') === true) ||
+    TRANSIENT_ERROR_CODES.has(error.name ?? '') ||
+    NODEJS_TRANSIENT_CODES.has(error.code ?? '') ||
+    TRANSIENT_ERROR_STATUS_CODES.has(error.$metadata?.httpStatusCode ?? 0) ||
+    (error.code === 'ERR_HTTP2_STREAM_ERROR' && error.message?.includes('NGHTTP2_REFUSED_STREAM') === true) ||
+    (error.cause !== undefined && depth <= 10 && isTransient(error.cause as Classified, depth + 1))
+  );
+}
+
 /**
- * The SDK retry middleware's classification of an error, with its own functions: throttling
- * first (its base delay is longer and it costs less of the retry quota), then transient.
+ * The SDK retry middleware's classification of an error: throttling first (its base delay is
+ * longer and it costs less of the retry quota), then transient, then a server or client error.
+ *
+ * @example
+ * retryErrorTypeOf(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } })); // 'TRANSIENT'
  */
 export function retryErrorTypeOf(error: unknown): RetryErrorType {
-  const e = (error ?? {}) as Parameters<typeof isThrottlingError>[0];
-  if (isThrottlingError(e)) return 'THROTTLING';
-  if (isTransientError(e)) return 'TRANSIENT';
-  if (isServerError(e)) return 'SERVER_ERROR';
+  const e = (error && typeof error === 'object' ? error : {}) as Classified;
+  if (isThrottling(e)) return 'THROTTLING';
+  if (isTransient(e)) return 'TRANSIENT';
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500 && status <= 599) return 'SERVER_ERROR';
   return 'CLIENT_ERROR';
 }
 
@@ -266,10 +337,6 @@ export function createAwsJsonCall(client: { config: unknown }, options: AwsJsonC
     ) {
       error.$metadata.clockSkewCorrected = true;
     }
-    // Where the retry middleware looks for a `Retry-After` hint (the SDK's deserializer sets it too).
-    if ((error as { $response?: unknown }).$response === undefined) {
-      Object.defineProperty(error, '$response', { value: response, enumerable: false, configurable: true });
-    }
     throw error;
   }
 
@@ -299,13 +366,11 @@ export function createAwsJsonCall(client: { config: unknown }, options: AwsJsonC
         return { ...answer, $metadata: { attempts, totalRetryDelay } };
       } catch (error) {
         if (callOptions.abortSignal?.aborted) throw error;
-        const retryAfterHint = getRetryAfterHint((error as { $response?: unknown })?.$response as never);
         try {
           // The strategy waits its backoff (full jitter) before it answers, or refuses.
           token = await strategy.refreshRetryTokenForRetry(token, {
             error,
             errorType: retryErrorTypeOf(error),
-            ...(retryAfterHint ? { retryAfterHint } : {}),
           });
         } catch {
           if (error && typeof error === 'object') {

@@ -33,7 +33,6 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import {
   type AwsJsonAnswer,
   type AwsJsonEndpoint,
@@ -55,6 +54,106 @@ interface ResolvedEndpoint {
   url: URL;
   headers?: Record<string, string[]>;
   properties?: { authSchemes?: { signingName?: string; signingRegion?: string }[] };
+}
+
+/** An endpoint parameter's source, as a command class lists it (`getEndpointParameterInstructions`). */
+type Instruction =
+  | { type: 'builtInParams' | 'clientContextParams'; name: string }
+  | { type: 'contextParams'; name: string }
+  | { type: 'staticContextParams'; value: unknown }
+  | { type: 'operationContextParams'; get(input: unknown): unknown };
+
+/** An `endpoint` as the client's config holds it (EndpointV1, or a URL string or object). */
+type ConfiguredEndpoint =
+  | string
+  | {
+      url?: URL;
+      protocol?: string;
+      hostname?: string;
+      port?: number;
+      path?: string;
+      headers?: Record<string, string | string[]>;
+    };
+
+/** The parts of the DynamoDB client's resolved config the endpoint parameters come from. */
+interface EndpointConfig {
+  [key: string]: unknown;
+  endpointProvider(params: Record<string, unknown>, context?: object): ResolvedEndpoint;
+  endpoint?: () => Promise<ConfiguredEndpoint>;
+  isCustomEndpoint?: boolean;
+  ignoreConfiguredEndpointUrls?: boolean;
+  serviceConfiguredEndpoint?: () => Promise<string | undefined>;
+  credentials?: () => Promise<{ accountId?: string; AccountId?: string } | undefined>;
+  clientContextParams?: Record<string, unknown>;
+}
+
+/**
+ * The endpoint the SDK's endpoint middleware would use for `input`: the client's own endpoint
+ * provider (its rules) with the parameters the command class names, resolved as the SDK resolves
+ * them (@smithy/core's `getEndpointFromInstructions` and `createConfigValueProvider`). Written
+ * out because the function bundles leave only `@aws-sdk/*` to the Lambda runtime: importing
+ * @smithy/core's endpoint module would bundle a second copy of it and of the shared-config loader
+ * it pulls in (+28 KB in the send function). test/aws/direct-dynamodb.test.ts compares the result
+ * with the requests the SDK itself makes, for each kind of configuration.
+ */
+async function sdkEndpointOf(
+  config: EndpointConfig,
+  instructions: Record<string, Instruction>,
+  input: Record<string, unknown>,
+): Promise<ResolvedEndpoint> {
+  let endpoint = config.endpoint;
+  let isCustomEndpoint = config.isCustomEndpoint === true;
+  if (!isCustomEndpoint && !config.ignoreConfiguredEndpointUrls) {
+    // AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL or the shared config file's `services` section.
+    const configured = await config.serviceConfiguredEndpoint?.();
+    if (configured) {
+      const url = new URL(configured);
+      endpoint = async () => ({
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+      });
+      isCustomEndpoint = true;
+    }
+  }
+  const configValue = async (name: string, param: string, clientContext: boolean) => {
+    if (name === 'accountId' || param === 'AccountId') {
+      const identity = await config.credentials?.();
+      return identity?.accountId ?? identity?.AccountId;
+    }
+    if (name === 'endpoint' || param === 'endpoint') {
+      if (!isCustomEndpoint) return undefined;
+      const value = await endpoint?.();
+      if (value && typeof value === 'object') {
+        if (value.url) return value.url.href;
+        if (value.hostname) {
+          return `${value.protocol}//${value.hostname}${value.port ? `:${value.port}` : ''}${value.path}`;
+        }
+      }
+      return value;
+    }
+    const value =
+      (clientContext ? config.clientContextParams?.[name] : undefined) ?? config[name] ?? config[param];
+    return typeof value === 'function' ? await (value as () => unknown)() : value;
+  };
+  const params: Record<string, unknown> = {};
+  for (const [param, instruction] of Object.entries(instructions)) {
+    if (instruction.type === 'staticContextParams') params[param] = instruction.value;
+    else if (instruction.type === 'contextParams') params[param] = input[instruction.name];
+    else if (instruction.type === 'operationContextParams') params[param] = instruction.get(input);
+    else
+      params[param] = await configValue(instruction.name, param, instruction.type === 'clientContextParams');
+  }
+  const resolved = config.endpointProvider(params, {});
+  const custom = isCustomEndpoint ? await endpoint?.() : undefined;
+  if (custom && typeof custom === 'object' && custom.headers) {
+    resolved.headers ??= {};
+    for (const [name, value] of Object.entries(custom.headers)) {
+      resolved.headers[name] = Array.isArray(value) ? value : [value];
+    }
+  }
+  return resolved;
 }
 
 const OPERATIONS = {
@@ -103,12 +202,10 @@ export function createDirectDynamoDb(client: DynamoDBClient) {
     const key = `${operation}\n${TableName ?? ''}`;
     let endpoint = endpoints.get(key);
     if (!endpoint) {
-      // A copy of the config, as the SDK's endpoint middleware passes: the resolver may note a
-      // configured endpoint (`AWS_ENDPOINT_URL_DYNAMODB`) on what it is given.
-      endpoint = (
-        getEndpointFromInstructions({ TableName }, OPERATIONS[operation].instructions, {
-          ...client.config,
-        } as never) as Promise<ResolvedEndpoint>
+      endpoint = sdkEndpointOf(
+        client.config as unknown as EndpointConfig,
+        OPERATIONS[operation].instructions.getEndpointParameterInstructions() as Record<string, Instruction>,
+        { TableName },
       ).then(({ url, headers, properties }) => {
         const scheme = properties?.authSchemes?.[0];
         return {
