@@ -2,22 +2,24 @@
  * DynamoDB's `GetItem` and `UpdateItem` for the send path through the DynamoDB client's own
  * parts (`aws-json-call.ts`: credentials, region, signer with clock-skew correction, HTTP
  * handler, retry strategy) but not its middleware stack, which cost about 0.4 ms of CPU per call
- * (docs/benchmarks.md, "Reading them"); the send function makes two or three calls per command.
+ * (docs/benchmarks.md, "Reading them"); the send function makes two per command (the command
+ * record's claim and completion), and a read when a claim is refused.
  *
  * Kept exactly as the SDK has it:
- * - the endpoint: resolved once per client and table by the SDK's own resolver with the SDK's own
- *   parameters for the operation (region, FIPS, dual-stack, `endpoint` / `AWS_ENDPOINT_URL_DYNAMODB`
- *   / the shared config file, the account id of the credentials under `accountIdEndpointMode`,
- *   and the table when it is an ARN). Once per client because the SDK's inputs to it do not change
- *   in a container: the region and settings are fixed, and the credentials' account is the role's;
+ * - the endpoint: resolved once per client, operation and table by the client's own endpoint
+ *   provider with the parameters the SDK passes for the operation (region, FIPS, dual-stack,
+ *   `endpoint` / `AWS_ENDPOINT_URL_DYNAMODB` / the shared config file, the account id of the
+ *   credentials under `accountIdEndpointMode`, and the table when it is an ARN). Once, because
+ *   none of these change in a container: the settings are fixed, and the credentials' account
+ *   is the role's;
  * - the body: the input as AWS JSON (`JSON.stringify`, binary as base64, as the SDK's codec);
  * - errors: a DynamoDB error answer is turned into an exception by the client's own protocol
  *   (`ConditionalCheckFailedException` with `$metadata`, `message` and, when
  *   `ReturnValuesOnConditionCheckFailure` asked for it, `Item`); only an answer that is not JSON
  *   becomes an `AwsRequestError` named `Http<status>`;
  * - retries: the client's retry strategy, with the SDK's classification. So the non-idempotent
- *   updates are retried after a 5xx, a throttling error or no answer, as the SDK did; the command
- *   record's conditions are what make a replayed write safe.
+ *   updates are retried after a 500/502/503/504, a throttling error or no answer, as the SDK did;
+ *   the command record's conditions are what make a replayed write safe.
  *
  * The output is the parsed JSON with binary attributes decoded (as the SDK's), and a `$metadata`
  * with the status, request id, attempts and total retry delay.
