@@ -21,6 +21,7 @@ import {
 import { ConfiguredRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsRequestError } from '../../functions/aws/aws-json-call';
 import { createDirectDynamoDb } from '../../functions/aws/direct-dynamodb';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb-server';
 import { type SqsFaultProxy, startSqsFaultProxy } from '../support/faults/sqs-fault-proxy';
@@ -268,6 +269,23 @@ describe('direct DynamoDB', () => {
     expect(error).toMatchObject({
       name: 'ServiceUnavailable',
       $metadata: { httpStatusCode: 503, attempts: 2 },
+    });
+  });
+
+  it('names an answer that is not JSON by its status (AwsRequestError Http502), and retries a 502', async () => {
+    proxy.rate = 1;
+    proxy.answer = { status: 502, page: '<html><body>502 Bad Gateway</body></html>' };
+    const calls = proxy.counts.calls;
+    const error = await createDirectDynamoDb(clientWith({ retryStrategy: noWaitStrategy(3) }))
+      .getItem({ TableName, Key: { id: { S: 'x' } } })
+      .catch((e: unknown) => e);
+    expect(proxy.counts.calls - calls).toBe(3);
+    expect(error).toBeInstanceOf(AwsRequestError);
+    expect(error).toMatchObject({
+      name: 'Http502',
+      statusCode: 502,
+      retryable: true,
+      $metadata: { httpStatusCode: 502, attempts: 3 },
     });
   });
 

@@ -12,8 +12,8 @@ export type SqsFaultMode = 'before' | 'after';
 
 /**
  * What an injected fault answers: a status with an AWS JSON error `__type` (default 500
- * `com.amazon.coral.service#InternalFailure`), or `'reset'`: the connection is destroyed with
- * no answer at all.
+ * `com.amazon.coral.service#InternalFailure`), a page that is not JSON, or `'reset'`: the
+ * connection is destroyed with no answer at all.
  */
 export type SqsFaultAnswer =
   | {
@@ -23,6 +23,8 @@ export type SqsFaultAnswer =
       /** More members of the error body (e.g. DynamoDB's `Item` on a conditional failure). */
       fields?: Record<string, unknown>;
     }
+  /** A page that is not the service's answer at all (a load balancer's 502, say). */
+  | { status: number; page: string }
   | 'reset';
 
 /** DynamoDB names signature refusals its own way, all with status 400. */
@@ -146,6 +148,11 @@ export async function startSqsFaultProxy(options: SqsFaultProxyOptions): Promise
         const answer = state.answer;
         if (answer === 'reset') {
           req.socket.destroy();
+          return;
+        }
+        if ('page' in answer) {
+          res.writeHead(answer.status, { 'content-type': 'text/html' });
+          res.end(answer.page);
           return;
         }
         const json = String(req.headers['content-type'] ?? '').includes('json');
