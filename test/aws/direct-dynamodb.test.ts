@@ -485,10 +485,14 @@ describe('direct DynamoDB endpoint', () => {
   });
 });
 
-/** Attribute names DynamoDB accepts (any non-empty string up to 64 KB; short here). */
+/**
+ * Attribute names DynamoDB accepts (any non-empty string up to 64 KB; short here), but `id` (the
+ * key) and `__proto__`: dynalite keeps items as plain JavaScript objects and silently loses an
+ * attribute of that name, for the SDK's reads and ours alike (DynamoDB keeps it).
+ */
 const attributeName = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
-  .filter((name) => name !== 'id');
+  .filter((name) => name !== 'id' && name !== '__proto__');
 
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
 const number = fc.oneof(
