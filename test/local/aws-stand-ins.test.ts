@@ -212,9 +212,10 @@ describe('local SQS locks a FIFO group exactly while one of its messages is in f
       await remove(others[1]!);
       expect(bodies(await receive(10))).toEqual(['b3']);
 
-      // Deleting a1 unlocks a: the next of a, in order; taken with a 1 s visibility timeout.
+      // Deleting a1 unlocks a: the next of a, in order; taken with a 3 s visibility timeout
+      // (so the next receive comes while it is still in flight, even on a busy machine).
       await remove(a1!);
-      const [a2] = await receive(1, 1);
+      const [a2] = await receive(1, 3);
       expect(a2?.body).toBe('a2');
       expect(await receive(10)).toEqual([]);
       // When a2's visibility times out, a unlocks: a2 again, then a3, in one answer.
