@@ -183,7 +183,14 @@ let corrected: LocalAwsSqsModule | undefined;
  * 20 digits, a per-group prefix then the zero-padded count;
  * (8) `ApproximateNumberOfMessages` counted the messages in flight too, where SQS counts only
  * those available for retrieval (in flight is `ApproximateNumberOfMessagesNotVisible`): a test
- * waiting for a returned message saw it "back" while it was still invisible.
+ * waiting for a returned message saw it "back" while it was still invisible;
+ * (11) a receive answered only once it held `MaxNumberOfMessages` messages or its wait ran out,
+ * and looked first after 10 ms: with fewer messages available than asked for, every long poll
+ * waited its whole `WaitTimeSeconds` (a consumer of a trickle got each message up to that late),
+ * and even a full queue answered 10 ms late. SQS answers as soon as it has at least one message
+ * ("Amazon SQS sends a response after it collects at least one available message, up to the
+ * maximum number of messages specified in the request"): here the first pass runs at once, and
+ * a pass that found any message answers.
  * Two more changes, (9) and (10) (see `FIFO_INDEXES`), keep every answer and only replace scans
  * of the whole queue that made a deep FIFO queue cost quadratic CPU.
  * Each is a small change to its single-file bundle, applied here at load time; a changed bundle
@@ -232,6 +239,17 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
         'for(let y of S(this,E))if(!y.delayed){if(y.visible&&!__answer.has(y.record.MessageId)&&' +
         '!(__locked&&__locked.has(y.record.attributes.MessageGroupId))){' +
         'l(this,D,Wt).call(this,y,i);let f=ke({},y);f.record=ke({},f.record),f.record.attributes=ke({},f.record.attributes),r.push(f),__answer.add(f.record.MessageId)}',
+    ],
+    // (11): a receive answers after the first pass that found a message, and the first pass runs
+    // at once instead of after the interval's 10 ms.
+    [
+      'a=new Promise(y=>{o=y}),d=0,c;return n=setTimeout',
+      'a=new Promise(y=>{o=y}),d=0,c,__pass;return n=setTimeout',
+    ],
+    ['c=setInterval(()=>{d++;const __answer', 'c=setInterval(__pass=()=>{d++;const __answer'],
+    [
+      'if(r.length==e){clearInterval(c),clearTimeout(n),o();break}}},10),c.unref(),yield a',
+      'if(r.length==e){clearInterval(c),clearTimeout(n),o();break}}r.length>0&&(clearInterval(c),clearTimeout(n),o())},10),c.unref(),__pass(),yield a',
     ],
     // (4), (9): a message leaves the queue (deleted, dead-lettered, expired).
     [
