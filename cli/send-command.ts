@@ -262,15 +262,19 @@ async function finishWait(
     else await io.stdout(`${what} ${commandId}: ${describeStatus(status)}\n`);
   };
   await report(outcome, 'outcome of');
-  if (FAILED_STATUSES.has(outcome.status)) {
+  // The record may already hold a delivery report when it is first read (the lifecycle is fast):
+  // `failed` is then the delivery's failure, not the send's, and is answered as one.
+  if (FAILED_STATUSES.has(outcome.status) && outcome.status !== 'failed') {
     throw new CliError(
       'failed',
       `command ${commandId} ${outcome.status}${outcome.lastError ? `: ${outcome.lastError}` : ''} (sinch-bridge dlq inspect)`,
     );
   }
-  if (flags.wait !== 'delivered' || DELIVERED.has(outcome.status)) return;
-  const delivery =
-    feedUrl && feedStart !== undefined
+  const deliveryKnown = outcome.status === 'failed' || DELIVERED.has(outcome.status);
+  if (flags.wait !== 'delivered' && outcome.status !== 'failed') return;
+  const delivery = deliveryKnown
+    ? outcome
+    : feedUrl && feedStart !== undefined
       ? await deliveryFromFeed(context, flags, deadline, feedUrl, feedStart, commandId, outcome.messageId)
       : await waitForStatus(
           context,

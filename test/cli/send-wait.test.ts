@@ -48,8 +48,9 @@ describe('sinch-bridge send --wait (the real CLI process, local bridge)', () => 
 
     expect(accepted.code).toBe(0);
     expect(accepted.stdout).toMatch(/^enqueued command wait-1 /m);
+    // The lifecycle may have moved the record on by the time the CLI reads it.
     expect(accepted.stdout).toMatch(
-      /^outcome of wait-1: status accepted, Sinch message \S+, 1 attempt\(s\)/m,
+      /^outcome of wait-1: status (accepted|queued_on_channel|delivered|read), Sinch message \S+, 1 attempt\(s\)/m,
     );
     expect(delivered.code).toBe(0);
     expect(delivered.stdout).toMatch(/^delivery of wait-2: status (delivered|read)/m);
@@ -104,7 +105,9 @@ describe('sinch-bridge send --wait (the real CLI process, local bridge)', () => 
       env,
     );
     expect(undelivered.code).toBe(1);
-    expect(undelivered.stdout).toMatch(/outcome of wait-4: status accepted/);
+    // Accepted, or already further along when the CLI first reads the record; a failed delivery
+    // seen then is answered as the delivery's failure, not as a send refused (no DLQ hint).
+    expect(undelivered.stdout).toMatch(/outcome of wait-4: status (accepted|queued_on_channel|failed)/);
     expect(undelivered.stdout).toMatch(
       /delivery of wait-4: status failed, .*last error RECIPIENT_NOT_REACHABLE/,
     );
