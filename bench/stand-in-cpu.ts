@@ -18,9 +18,13 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { createCommandRecordStore } from '../functions/send/command-record';
 import { SUPPRESSION_TABLE_INDEXES } from '../functions/suppression/suppression-list';
-import { redrivePolicy } from '../local/aws/sqs-server';
 import { startEventSourceMapping } from '../local/event-source-mapping';
-import { localQueueUrl, startSinchStandInProcess, startStandInProcess } from './stand-in-processes';
+import {
+  localQueueUrl,
+  SEND_PATH_QUEUES,
+  startSinchStandInProcess,
+  startStandInProcess,
+} from './stand-in-processes';
 
 const APP_ID = '01HBENCHSENDAPP00000000000';
 const credentials = { accessKeyId: 'l', secretAccessKey: 'l' };
@@ -208,18 +212,7 @@ async function main() {
   }
   const sqs = await startStandInProcess({
     kind: 'sqs',
-    queues: [
-      { name: 'outbound-dlq.fifo', attributes: { FifoQueue: 'true' } },
-      { name: 'events.fifo', attributes: { FifoQueue: 'true' } },
-      {
-        name: 'outbound.fifo',
-        attributes: {
-          FifoQueue: 'true',
-          VisibilityTimeout: '180',
-          RedrivePolicy: redrivePolicy('outbound-dlq.fifo', 7),
-        },
-      },
-    ],
+    queues: SEND_PATH_QUEUES,
   });
   await sqsRound(sqs.endpoint, 'warm', 300);
   const before = await sqs.cpuMs();

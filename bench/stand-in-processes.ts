@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type LocalTable, startLocalDynamoDb } from '../local/aws/dynamodb-server';
-import { type LocalQueue, startLocalSqs } from '../local/aws/sqs-server';
+import { type LocalQueue, redrivePolicy, startLocalSqs } from '../local/aws/sqs-server';
 import { type SinchStandIn, startSinchStandIn } from '../local/sinch/sinch-stand-in';
 
 /** A loopback stand-in running in its own process. */
@@ -44,19 +44,43 @@ interface Started {
   close(): Promise<void>;
 }
 
+/**
+ * The Node options of a benchmark's helper process (stand-ins, Lambda's poller): the TypeScript
+ * loader, and with STAND_IN_CPU_PROF=<dir> a `--cpu-prof` profile into <dir> (NODE_OPTIONS refuses
+ * --cpu-prof, and a profile of the parent does not show these processes' work).
+ *
+ * @example
+ * fork(file, args, { execArgv: benchProcessExecArgv() });
+ */
+export function benchProcessExecArgv(): string[] {
+  return [
+    ...(process.env.STAND_IN_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STAND_IN_CPU_PROF}`]
+      : []),
+    '--import',
+    'tsx',
+  ];
+}
+
+/** The send path's queues, as the stack makes them: outbound (with its DLQ) and events. */
+export const SEND_PATH_QUEUES: LocalQueue[] = [
+  { name: 'outbound-dlq.fifo', attributes: { FifoQueue: 'true' } },
+  { name: 'events.fifo', attributes: { FifoQueue: 'true' } },
+  {
+    name: 'outbound.fifo',
+    attributes: {
+      FifoQueue: 'true',
+      VisibilityTimeout: '180',
+      RedrivePolicy: redrivePolicy('outbound-dlq.fifo', 7),
+    },
+  },
+];
+
 /** Forks this file with `spec`; resolves with what the child reports once it listens. */
 function forkStandIn(spec: StandInSpec): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(spec)], {
-      // STAND_IN_CPU_PROF=<dir> profiles each stand-in process into <dir> (NODE_OPTIONS refuses
-      // --cpu-prof, and a profile of the parent does not show the stand-ins' work).
-      execArgv: [
-        ...(process.env.STAND_IN_CPU_PROF
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STAND_IN_CPU_PROF}`]
-          : []),
-        '--import',
-        'tsx',
-      ],
+      execArgv: benchProcessExecArgv(),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let nextId = 0;

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startEventSourceMapping } from '../../local/event-source-mapping';
+import { benchProcessExecArgv } from '../stand-in-processes';
 
 /** One outbound command as the producer enqueues it. */
 export interface ProducedCommand {
@@ -59,14 +60,7 @@ export function startSendPoller(
 ): Promise<SendPoller> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
-      // Profiled with the stand-ins (STAND_IN_CPU_PROF=<dir>, see stand-in-processes.ts).
-      execArgv: [
-        ...(process.env.STAND_IN_CPU_PROF
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STAND_IN_CPU_PROF}`]
-          : []),
-        '--import',
-        'tsx',
-      ],
+      execArgv: benchProcessExecArgv(),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let nextId = 0;

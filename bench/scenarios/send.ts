@@ -4,9 +4,13 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SUPPRESSION_TABLE_INDEXES } from '../../functions/suppression/suppression-list';
 import { TUNABLE_DEFAULTS } from '../../infra/config';
 import { startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
-import { redrivePolicy } from '../../local/aws/sqs-server';
 import { createLambdaContext, type LambdaHandler } from '../../local/lambda-context';
-import { localQueueUrl, startSinchStandInProcess, startStandInProcess } from '../stand-in-processes';
+import {
+  localQueueUrl,
+  SEND_PATH_QUEUES,
+  startSinchStandInProcess,
+  startStandInProcess,
+} from '../stand-in-processes';
 import { quantile } from '../stats';
 import { startSendPoller } from './send-poller';
 
@@ -120,18 +124,7 @@ export async function runSendBench(
   const sinch = await startSinchStandInProcess({ latencyMs });
   const sqsServer = await startStandInProcess({
     kind: 'sqs',
-    queues: [
-      { name: 'outbound-dlq.fifo', attributes: { FifoQueue: 'true' } },
-      { name: 'events.fifo', attributes: { FifoQueue: 'true' } },
-      {
-        name: 'outbound.fifo',
-        attributes: {
-          FifoQueue: 'true',
-          VisibilityTimeout: '180',
-          RedrivePolicy: redrivePolicy('outbound-dlq.fifo', 7),
-        },
-      },
-    ],
+    queues: SEND_PATH_QUEUES,
   });
   const ddb = await startStandInProcess({
     kind: 'dynamodb',

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import { type AttributeDefinition, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type dynaliteType from 'dynalite';
 import { memoizeDynaliteExpressions } from './dynalite-expression-memo';
+import { loadPatchedModule } from './patched-module';
 
 /**
  * Random bytes for the request ids of 256 requests, refilled when used up (see `loadDynalite`).
@@ -31,9 +29,6 @@ let patchedDynalite: typeof dynaliteType | undefined;
  */
 function loadDynalite(): typeof dynaliteType {
   if (patchedDynalite) return patchedDynalite;
-  const require = createRequire(import.meta.url);
-  const file = require.resolve('dynalite');
-  let source = readFileSync(file, 'utf8');
   const patches: Array<[string, string]> = [
     ["db = require('./db')\n", `db = require('./db')\n${REQUEST_ID_BYTES}`],
     ['var bytes = crypto.randomBytes(39)', 'var bytes = __bridgeRandom39()'],
@@ -42,19 +37,11 @@ function loadDynalite(): typeof dynaliteType {
       "var query = req.url.indexOf('?') == -1 ? Object.create(null) : url.parse(req.url, true).query",
     ],
   ];
-  for (const [from, to] of patches) {
-    if (source.split(from).length !== 2) {
-      throw new Error(`dynalite changed: cannot apply the request-cost fix for "${from.slice(0, 40)}..."`);
-    }
-    source = source.replace(from, to);
-  }
-  const mod = new Module(file) as Module & { _compile(code: string, filename: string): void };
-  mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
-    dirname(file),
+  patchedDynalite = loadPatchedModule<typeof dynaliteType>(
+    'dynalite',
+    patches,
+    'dynalite changed: cannot apply the request-cost fix for',
   );
-  mod._compile(source, file);
-  patchedDynalite = mod.exports as typeof dynaliteType;
   return patchedDynalite;
 }
 

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import type { ISqsServerOptions } from 'local-aws-sqs';
+import { loadPatchedModule } from './patched-module';
 
 /** A queue to create when the server starts: the attributes of `CreateQueue`. */
 export interface LocalQueue {
@@ -198,9 +196,6 @@ let corrected: LocalAwsSqsModule | undefined;
  */
 function loadLocalAwsSqs(): LocalAwsSqsModule {
   if (corrected) return corrected;
-  const require = createRequire(import.meta.url);
-  const file = require.resolve('local-aws-sqs');
-  let source = readFileSync(file, 'utf8');
   const patches: Array<[string, string]> = [
     ['"use strict";', `"use strict";${DEDUPE_MEMORY}${STRICT_CONTENTS}${FIFO_INDEXES}`],
     // (5), (6): SendMessage.
@@ -281,20 +276,10 @@ function loadLocalAwsSqs(): LocalAwsSqsModule {
       'return (e+"00000000").slice(0,8)+i.padStart(12,"0")}',
     ],
   ];
-  for (const [from, to] of patches) {
-    if (source.split(from).length !== 2) {
-      throw new Error(
-        `local-aws-sqs changed: cannot apply the SQS-semantics fix for "${from.slice(0, 40)}..."`,
-      );
-    }
-    source = source.replace(from, to);
-  }
-  const mod = new Module(file) as Module & { _compile(code: string, filename: string): void };
-  mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
-    dirname(file),
+  corrected = loadPatchedModule<LocalAwsSqsModule>(
+    'local-aws-sqs',
+    patches,
+    'local-aws-sqs changed: cannot apply the SQS-semantics fix for',
   );
-  mod._compile(source, file);
-  corrected = mod.exports as LocalAwsSqsModule;
   return corrected;
 }
