@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { CloudEvent } from '../../functions/events/cloud-event';
+import { SUPPRESSION_TABLE_INDEXES } from '../../functions/suppression/suppression-list';
 import { startLocalDynamoDb } from '../../local/aws/dynamodb-server';
 import { startSecretsManagerDouble } from '../../local/aws/secrets-manager-double';
 import { redrivePolicy, startLocalSqs } from '../../local/aws/sqs-server';
@@ -32,10 +33,11 @@ export interface SendStand {
   handler: Handler;
   /**
    * A fault proxy between the handler and dynalite, off (rate 0) until a test turns it on:
-   * `stand.ddbFaults.rate = 1` with `ddbFaultMatch` set fails the matching DynamoDB calls.
+   * `stand.ddbFaults.rate = 1` with `ddbFaultMatch` set fails the matching DynamoDB calls
+   * (`UpdateItem`s of the command record, `BatchGetItem`s of the suppression check).
    */
   ddbFaults: SqsFaultProxy;
-  /** Which DynamoDB requests `ddbFaults` may fail (by body); default all `UpdateItem`s. */
+  /** Which DynamoDB requests `ddbFaults` may fail (by body); default all it watches. */
   ddbFaultMatch: ((body: string) => boolean) | undefined;
   /** Puts a command (object or raw body) on the outbound queue. */
   enqueue(command: unknown, group?: string): Promise<void>;
@@ -75,11 +77,15 @@ export async function startSendStand(env: Record<string, string> = {}): Promise<
       { name: 'events.fifo', attributes: { FifoQueue: 'true' } },
     ],
   });
-  const ddb = await startLocalDynamoDb({ tables: ['idempotency'], region: REGION });
+  // The suppression table is there for tests that set SUPPRESSION_TABLE: 'suppressions'.
+  const ddb = await startLocalDynamoDb({
+    tables: ['idempotency', { name: 'suppressions', indexes: SUPPRESSION_TABLE_INDEXES }],
+    region: REGION,
+  });
   const faultMatch: { current: ((body: string) => boolean) | undefined } = { current: undefined };
   const ddbFaults = await startSqsFaultProxy({
     target: ddb.endpoint,
-    operations: ['UpdateItem'],
+    operations: ['UpdateItem', 'BatchGetItem'],
     rate: 0,
     modes: ['before'],
     match: (body) => faultMatch.current?.(body.toString('utf8')) ?? true,
