@@ -38,21 +38,83 @@ export interface SinchStandInProcess extends SinchStandInInfo, Omit<StandInProce
   reset(): Promise<void>;
 }
 
-interface Started {
-  ready: Record<string, unknown>;
+/** A benchmark helper process as its parent drives it (see {@link forkBenchProcess}). */
+export interface BenchProcess {
+  /** What the child sent in its `{ ready }` message. */
+  ready: unknown;
+  /** Sends `{ id, op, ...args }`; resolves with the `value` of the child's `{ id, value }` answer. */
   ask<T>(op: string, args?: Record<string, unknown>): Promise<T>;
-  close(): Promise<void>;
+  /** Sends a message that expects no answer (while the child is connected). */
+  send(message: unknown): void;
+  /** Resolves when the child has exited. */
+  exited: Promise<void>;
+  /** Kills the child; resolves when it has exited. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Forks `file` (a module that runs as a child when it is the entry point) with `arg` as JSON, and
+ * resolves once it sends `{ ready }`. Answers `{ id, value }` go to the `ask` that sent `id`; any
+ * other message goes to `onMessage`. Used by the stand-ins and by the send bench's poller.
+ *
+ * @example
+ * const child = await forkBenchProcess(fileURLToPath(import.meta.url), spec, 'stand-in sqs');
+ * await child.ask<number>('cpu');
+ */
+export function forkBenchProcess(
+  file: string,
+  arg: unknown,
+  name: string,
+  onMessage?: (message: Record<string, unknown>, child: BenchProcess) => void,
+): Promise<BenchProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(file, [JSON.stringify(arg)], {
+      execArgv: benchProcessExecArgv(),
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let nextId = 0;
+    const pending = new Map<number, (value: unknown) => void>();
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const handle: BenchProcess = {
+      ready: undefined,
+      ask: <T>(op: string, args: Record<string, unknown> = {}) =>
+        new Promise<T>((answer) => {
+          const id = nextId++;
+          pending.set(id, answer as (value: unknown) => void);
+          child.send({ id, op, ...args });
+        }),
+      send: (message) => {
+        if (child.connected) child.send(message as object);
+      },
+      exited,
+      kill: () => {
+        child.kill();
+        return exited;
+      },
+    };
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    child.on('message', (m) => {
+      const message = m as Record<string, unknown> & { id?: number; value?: unknown; ready?: unknown };
+      if (message.ready) {
+        handle.ready = message.ready;
+        resolve(handle);
+      } else if (typeof message.id === 'number') {
+        pending.get(message.id)?.(message.value);
+        pending.delete(message.id);
+      } else {
+        onMessage?.(message, handle);
+      }
+    });
+  });
 }
 
 /**
  * The Node options of a benchmark's helper process (stand-ins, Lambda's poller): the TypeScript
  * loader, and with STAND_IN_CPU_PROF=<dir> a `--cpu-prof` profile into <dir> (NODE_OPTIONS refuses
  * --cpu-prof, and a profile of the parent does not show these processes' work).
- *
- * @example
- * fork(file, args, { execArgv: benchProcessExecArgv() });
  */
-export function benchProcessExecArgv(): string[] {
+function benchProcessExecArgv(): string[] {
   return [
     ...(process.env.STAND_IN_CPU_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STAND_IN_CPU_PROF}`]
@@ -76,42 +138,6 @@ export const SEND_PATH_QUEUES: LocalQueue[] = [
   },
 ];
 
-/** Forks this file with `spec`; resolves with what the child reports once it listens. */
-function forkStandIn(spec: StandInSpec): Promise<Started> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(spec)], {
-      execArgv: benchProcessExecArgv(),
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let nextId = 0;
-    const pending = new Map<number, (value: unknown) => void>();
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`stand-in ${spec.kind} exited with ${code}`)));
-    child.on('message', (m) => {
-      const message = m as { id?: number; value?: unknown; ready?: Record<string, unknown> };
-      if (message.ready) {
-        resolve({
-          ready: message.ready,
-          ask: <T>(op: string, args: Record<string, unknown> = {}) =>
-            new Promise<T>((answer) => {
-              const id = nextId++;
-              pending.set(id, answer as (value: unknown) => void);
-              child.send({ id, op, ...args });
-            }),
-          close: () =>
-            new Promise<void>((done) => {
-              child.once('exit', () => done());
-              child.kill();
-            }),
-        });
-        return;
-      }
-      pending.get(message.id!)?.(message.value);
-      pending.delete(message.id!);
-    });
-  });
-}
-
 /**
  * Starts a loopback AWS stand-in (local SQS or dynalite) in a separate Node process. Benchmarks use
  * this so the stand-in's own CPU work (parsing, MD5s, LevelDB) does not run on the event loop of
@@ -124,11 +150,11 @@ function forkStandIn(spec: StandInSpec): Promise<Started> {
 export async function startStandInProcess(
   spec: Exclude<StandInSpec, { kind: 'sinch' }>,
 ): Promise<StandInProcess> {
-  const started = await forkStandIn(spec);
+  const started = await forkBenchProcess(fileURLToPath(import.meta.url), spec, `stand-in ${spec.kind}`);
   return {
-    endpoint: started.ready.endpoint as string,
+    endpoint: (started.ready as { endpoint: string }).endpoint,
     cpuMs: () => started.ask('cpu'),
-    close: started.close,
+    close: started.kill,
   };
 }
 
@@ -141,14 +167,18 @@ export async function startStandInProcess(
  * (await sinch.counts()).accepted;
  */
 export async function startSinchStandInProcess(options: { latencyMs: number }): Promise<SinchStandInProcess> {
-  const started = await forkStandIn({ kind: 'sinch', ...options });
+  const started = await forkBenchProcess(
+    fileURLToPath(import.meta.url),
+    { kind: 'sinch', ...options },
+    'stand-in sinch',
+  );
   return {
     ...(started.ready as unknown as SinchStandInInfo),
     counts: () => started.ask('counts'),
     acceptedAtLeast: (count, timeoutMs) => started.ask('acceptedAtLeast', { count, timeoutMs }),
     reset: () => started.ask('reset'),
     cpuMs: () => started.ask('cpu'),
-    close: started.close,
+    close: started.kill,
   };
 }
 

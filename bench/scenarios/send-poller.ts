@@ -11,12 +11,11 @@
  * `{ id, op: 'stop' }`, and `{ invoked, result | error }` for each invocation. Child to parent:
  * `{ ready }`, `{ id, value }`, and `{ invoke, event, timeoutMs }`.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startEventSourceMapping } from '../../local/event-source-mapping';
-import { benchProcessExecArgv } from '../stand-in-processes';
+import { forkBenchProcess } from '../stand-in-processes';
 
 /** One outbound command as the producer enqueues it. */
 export interface ProducedCommand {
@@ -54,58 +53,33 @@ export interface SendPoller {
  * const poller = await startSendPoller({ queueUrl, batchSize: 10, concurrency: 5, timeoutMs: 60_000 }, invoke);
  * await poller.enqueue(commands);
  */
-export function startSendPoller(
+export async function startSendPoller(
   options: SendPollerOptions,
   invoke: (event: SQSEvent, timeoutMs: number) => Promise<SQSBatchResponse>,
 ): Promise<SendPoller> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
-      execArgv: benchProcessExecArgv(),
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let nextId = 0;
-    const pending = new Map<number, (value: unknown) => void>();
-    const ask = <T>(op: string, extra: Record<string, unknown> = {}) =>
-      new Promise<T>((answer) => {
-        const id = nextId++;
-        pending.set(id, answer as (value: unknown) => void);
-        child.send({ id, op, ...extra });
-      });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`send poller exited with ${code}`)));
-    child.on('message', (m) => {
-      const message = m as {
-        ready?: true;
-        id?: number;
-        value?: unknown;
-        invoke?: number;
-        event?: SQSEvent;
-        timeoutMs?: number;
-      };
-      if (message.ready) {
-        resolve({
-          enqueue: (commands) => ask('enqueue', { commands }),
-          poll: () => ask('poll'),
-          pause: () => ask('pause'),
-          cpuMs: () => ask('cpu'),
-          stop: async () => {
-            const exited = new Promise<void>((done) => child.once('exit', () => done()));
-            await ask('stop');
-            await exited;
-          },
-        });
-      } else if (message.invoke !== undefined) {
-        const invoked = message.invoke;
-        invoke(message.event!, message.timeoutMs!).then(
-          (result) => child.connected && child.send({ invoked, result }),
-          (error: unknown) => child.connected && child.send({ invoked, error: String(error) }),
-        );
-      } else {
-        pending.get(message.id!)?.(message.value);
-        pending.delete(message.id!);
-      }
-    });
-  });
+  const started = await forkBenchProcess(
+    fileURLToPath(import.meta.url),
+    options,
+    'send poller',
+    (message, child) => {
+      if (typeof message.invoke !== 'number') return;
+      const invoked = message.invoke;
+      invoke(message.event as SQSEvent, message.timeoutMs as number).then(
+        (result) => child.send({ invoked, result }),
+        (error: unknown) => child.send({ invoked, error: String(error) }),
+      );
+    },
+  );
+  return {
+    enqueue: (commands) => started.ask('enqueue', { commands }),
+    poll: () => started.ask('poll'),
+    pause: () => started.ask('pause'),
+    cpuMs: () => started.ask('cpu'),
+    stop: async () => {
+      await started.ask('stop');
+      await started.exited;
+    },
+  };
 }
 
 async function runAsPoller(options: SendPollerOptions): Promise<void> {
