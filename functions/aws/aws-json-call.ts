@@ -1,9 +1,11 @@
 /**
  * One AWS JSON 1.0 call (SQS, DynamoDB) made with an SDK v3 client's own parts but without its
  * middleware stack: the client's credentials, region and SigV4 signer (with its clock-skew
- * correction), its HTTP handler (agent, keep-alive, TLS) and its retry strategy (the same object
+ * correction) and its retry strategy (the same object
  * the SDK's retry middleware uses: `maxAttempts` / `AWS_MAX_ATTEMPTS`, the service's backoff base,
- * the throttling base, the retry quota), classifying errors with the SDK's own rules.
+ * the throttling base, the retry quota), classifying errors with the SDK's own rules. The request
+ * goes over the functions' own keep-alive transport (`functions/http/transport.ts`, which says why
+ * not the SDK's handler) with a timeout per attempt; a client given its own handler keeps it.
  *
  * Why it is hand-written: the stack (schema serde, endpoint rules, user agent, retry and
  * checksum middleware) costs about 0.4 ms of CPU per call, as much as the rest of a webhook
@@ -17,6 +19,14 @@
  * (neither SQS nor DynamoDB sends them), and racing the retry delay against an abort signal (the
  * signal is checked between attempts instead).
  */
+
+import {
+  DEFAULT_TIMEOUTS,
+  type HttpResponse,
+  type HttpTimeouts,
+  sendHttp,
+  TransportError,
+} from '../http/transport';
 
 /** A request as the SDK's HTTP handlers and signer take it. */
 interface HttpRequestLike {
@@ -222,6 +232,52 @@ export function isRetryable(error: unknown): boolean {
   return type === 'THROTTLING' || type === 'TRANSIENT';
 }
 
+/**
+ * Timeouts of one attempt of a direct AWS call: a connection that does not open, or an answer
+ * that does not come, is cut and retried as the SDK retries a timeout (the SDK's default handler
+ * has neither, and would wait until the function's own timeout). Far above a healthy answer
+ * (milliseconds for SQS and DynamoDB in the region); the same as the Sinch calls' defaults.
+ */
+export const AWS_CALL_TIMEOUTS: HttpTimeouts = DEFAULT_TIMEOUTS;
+
+/** The URL of an endpoint's requests: its host, path and query, as the SDK's handler builds it. */
+function endpointUrl(endpoint: AwsJsonEndpoint): URL {
+  const query = Object.entries(endpoint.query ?? {})
+    .map(([name, value]) => `${escapeUri(name)}=${escapeUri(value)}`)
+    .join('&');
+  return new URL(`${endpoint.protocol}//${endpoint.host}${endpoint.path}${query ? `?${query}` : ''}`);
+}
+
+/** RFC 3986 escaping, as the SDK's `escapeUri`. */
+function escapeUri(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * A transport failure as the SDK's handler throws it, so that callers, logs and the retry rules
+ * see the same errors: Node's own socket error (`ECONNRESET`, `ECONNREFUSED`...), a `TimeoutError`
+ * (with `ETIMEDOUT` for an answer that did not come), an `AbortError` when the caller gave up.
+ */
+function asHandlerError(error: unknown): unknown {
+  if (!(error instanceof TransportError)) return error;
+  switch (error.kind) {
+    case 'network':
+      return error.cause instanceof Error ? error.cause : error;
+    case 'aborted':
+      return Object.assign(new Error(error.message, { cause: error }), { name: 'AbortError' });
+    case 'connect_timeout':
+      return Object.assign(new Error(error.message, { cause: error }), { name: 'TimeoutError' });
+    case 'timeout':
+      return Object.assign(new Error(error.message, { cause: error }), {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+      });
+  }
+}
+
 /** The SDK's clock-skew rules (`getUpdatedSystemClockOffset`, `AwsSdkSigV4Signer`). */
 const SKEW_SAMPLE_MAX_ROUND_TRIP_MS = 900_000;
 const SKEW_CORRECTED_THRESHOLD_MS = 240_000;
@@ -233,6 +289,8 @@ export interface AwsJsonCallOptions {
   targetPrefix: string;
   /** Extra headers on every request (SQS's `x-amzn-query-mode`). */
   headers?: Record<string, string>;
+  /** Timeouts of one attempt; default `AWS_CALL_TIMEOUTS`. */
+  timeouts?: HttpTimeouts;
 }
 
 /**
@@ -270,6 +328,41 @@ export function createAwsJsonCall(client: { config: unknown }, options: AwsJsonC
       signers.set(key, signer);
     }
     return signer;
+  }
+
+  // The SDK's default handler is replaced by the functions' own transport (transport.ts says why);
+  // a client given another handler (a proxy's, a tracer's, a test's) keeps it.
+  const ownTransport =
+    (parts.requestHandler as { constructor?: { name?: string } }).constructor?.name === 'NodeHttpHandler';
+  const urls = new WeakMap<AwsJsonEndpoint, URL>();
+
+  /** Sends a signed request; answers its status, headers (lowercase, one string each) and text. */
+  async function exchange(
+    endpoint: AwsJsonEndpoint,
+    signed: HttpRequestLike,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<{ statusCode: number; headers: Record<string, string>; text: string }> {
+    if (!ownTransport) {
+      const { response } = await parts.requestHandler.handle(signed, abortSignal ? { abortSignal } : {});
+      const bytes = await parts.streamCollector(response.body);
+      return { statusCode: response.statusCode, headers: response.headers, text: decoder.decode(bytes) };
+    }
+    let url = urls.get(endpoint);
+    if (!url) {
+      url = endpointUrl(endpoint);
+      urls.set(endpoint, url);
+    }
+    let answer: HttpResponse;
+    try {
+      answer = await sendHttp(url, signed, options.timeouts ?? AWS_CALL_TIMEOUTS, abortSignal);
+    } catch (error) {
+      throw asHandlerError(error);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    return { statusCode: answer.status, headers, text: answer.body };
   }
 
   /** What the SDK's signer does with an answer's `Date`: the server's clock minus ours. */
@@ -314,18 +407,17 @@ export function createAwsJsonCall(client: { config: unknown }, options: AwsJsonC
     const signed = await (await signerFor(endpoint)).sign(request, {
       signingDate: new Date(correcting ? sentAt + offsetBefore : sentAt),
     });
-    const { response } = await parts.requestHandler.handle(signed, abortSignal ? { abortSignal } : {});
-    const bytes = await parts.streamCollector(response.body);
+    const response = await exchange(endpoint, signed, abortSignal);
     const offset = correcting ? sampleClock(response.headers, sentAt) : undefined;
     if (offset !== undefined) parts.systemClockOffset = offset;
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      return { text: decoder.decode(bytes), headers: response.headers, statusCode: response.statusCode };
+      return { text: response.text, headers: response.headers, statusCode: response.statusCode };
     }
     const error: Error & { $metadata?: AwsResponseMetadata } = await toError({
       statusCode: response.statusCode,
       headers: response.headers,
-      bytes,
-      text: decoder.decode(bytes),
+      bytes: Buffer.from(response.text, 'utf8'),
+      text: response.text,
     });
     // As AwsSdkSigV4Signer's error handler: a large correction of our clock makes the refusal
     // (e.g. a signature judged expired) worth retrying with the corrected time.

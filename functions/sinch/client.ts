@@ -6,8 +6,15 @@
  * Why not `@sinch/sdk-core`: it retries internally and hides the status and headers this bridge
  * classifies on, and it is large for a Lambda bundle.
  */
+
+import {
+  DEFAULT_TIMEOUTS,
+  type HttpResponse,
+  type HttpTimeouts,
+  sendHttp,
+  TransportError,
+} from '../http/transport';
 import { classifyStatus, parseRetryAfter, parseSinchErrorBody, SinchError } from './errors';
-import { DEFAULT_TIMEOUTS, type HttpResponse, type HttpTimeouts, sendHttp, TransportError } from './http';
 import type { SendMessageRequest, SendMessageResult } from './messages';
 import { type CredentialsProvider, headerValue, type SinchCredentials, SinchTokenProvider } from './oauth';
 

@@ -3,9 +3,10 @@
  * token bucket (about 30 burst, 10/s) without Retry-After, so one token is cached per container
  * and shared by every concurrent request.
  */
+
+import { DEFAULT_TIMEOUTS, type HttpTimeouts, sendHttp, TransportError } from '../http/transport';
 import { fullJitterDelay } from './backoff';
 import { parseRetryAfter, SinchError } from './errors';
-import { DEFAULT_TIMEOUTS, type HttpTimeouts, sendHttp, TransportError } from './http';
 
 export const DEFAULT_AUTH_URL = 'https://auth.sinch.com/oauth2/token';
 

@@ -1,12 +1,24 @@
 /**
  * The direct calls' error classification is written out (the bundles leave @smithy/core to the
  * SDK): it must answer as the SDK retry middleware's own functions for any error a service or
- * Node's HTTP handler can produce.
+ * Node's HTTP handler can produce. And their transport (the functions' own, not the SDK's
+ * handler): what goes on the wire beside the SDK's own request, and the attempt timeouts.
  */
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  isServerError,
+  isThrottlingError,
+  isTransientError,
+  StandardRetryStrategy,
+} from '@smithy/core/retry';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { isRetryable, retryErrorTypeOf } from '../../functions/aws/aws-json-call';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsJsonCall, isRetryable, retryErrorTypeOf } from '../../functions/aws/aws-json-call';
+import { createDirectDynamoDb } from '../../functions/aws/direct-dynamodb';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb-server';
+import { type SqsFaultProxy, startSqsFaultProxy } from '../support/faults/sqs-fault-proxy';
 
 /** What the SDK's retry middleware computes (its `getRetryErrorType`, not exported). */
 function sdkRetryErrorType(error: Parameters<typeof isThrottlingError>[0]) {
@@ -124,5 +136,137 @@ describe('retry classification of the direct calls', () => {
     expect(isRetryable(named('NotImplemented', 501))).toBe(false);
     expect(isRetryable(named('ValidationException', 400))).toBe(false);
     expect(isRetryable(named('ConditionalCheckFailedException', 400))).toBe(false);
+  });
+});
+
+describe("the direct calls' transport", () => {
+  const REGION = 'us-east-1';
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  let ddb: LocalDynamoDb;
+  let proxy: SqsFaultProxy;
+  let client: DynamoDBClient;
+  const body = JSON.stringify({ TableName: 'records', Key: { id: { S: 'x' } } });
+  const toError = (answer: { statusCode: number; text: string }) =>
+    new Error(`${answer.statusCode} ${answer.text}`);
+  const noWait = (maxAttempts: number) =>
+    new StandardRetryStrategy({
+      maxAttempts,
+      backoff: { computeNextBackoffDelay: () => 0, setDelayBase: () => {} },
+    });
+
+  beforeAll(async () => {
+    ddb = await startLocalDynamoDb({ tables: ['records'], region: REGION });
+    proxy = await startSqsFaultProxy({
+      target: ddb.endpoint,
+      operations: ['GetItem'],
+      rate: 0,
+      modes: ['before'],
+      verifySignature: { region: REGION, credentials, service: 'dynamodb' },
+    });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await proxy.close();
+    await ddb.close();
+  });
+
+  function callThroughProxy(maxAttempts: number, totalMs: number) {
+    client = new DynamoDBClient({ region: REGION, credentials, retryStrategy: noWait(maxAttempts) });
+    const url = new URL(proxy.endpoint);
+    const endpoint = {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      host: url.host,
+      path: '/',
+    };
+    const call = createAwsJsonCall(client, {
+      signingName: 'dynamodb',
+      targetPrefix: 'DynamoDB_20120810',
+      timeouts: { connectMs: 1_000, totalMs },
+    });
+    return (abortSignal?: AbortSignal) => call(endpoint, 'GetItem', body, { toError, abortSignal });
+  }
+
+  it('answers through its own transport, signed as DynamoDB checks it', async () => {
+    const call = callThroughProxy(1, 5_000);
+    const answer = await call();
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({});
+    expect(answer.headers['x-amzn-requestid']).toEqual(expect.any(String));
+  });
+
+  it('cuts an attempt whose answer does not come in time, retries it as a timeout, then throws TimeoutError', async () => {
+    const call = callThroughProxy(3, 150);
+    const calls = proxy.counts.calls;
+    proxy.delayMs = 1_000;
+    try {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: { attempts: 3 } });
+      expect(retryErrorTypeOf(error)).toBe('TRANSIENT');
+      expect(proxy.counts.calls - calls).toBe(3);
+    } finally {
+      proxy.delayMs = 0;
+    }
+  });
+
+  it('gives up at once when its caller does (AbortError), without a retry', async () => {
+    const call = callThroughProxy(3, 5_000);
+    const calls = proxy.counts.calls;
+    proxy.delayMs = 1_000;
+    try {
+      const error = await call(AbortSignal.timeout(100)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'AbortError' });
+      expect(proxy.counts.calls - calls).toBe(1);
+    } finally {
+      proxy.delayMs = 0;
+    }
+  });
+
+  describe('on the wire, beside the SDK', () => {
+    let server: Server;
+    const seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          seen.push({
+            method: req.method,
+            url: req.url,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString(),
+          });
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('sends the method, path, host, target and body the SDK sends to an endpoint with a path', async () => {
+      const { port } = server.address() as AddressInfo;
+      const sdk = new DynamoDBClient({
+        region: REGION,
+        credentials,
+        endpoint: `http://127.0.0.1:${port}/prefix`,
+      });
+      const input = { TableName: 'records', Key: { id: { S: 'wire' } }, ConsistentRead: true };
+      seen.length = 0;
+      await sdk.send(new GetItemCommand(input));
+      await createDirectDynamoDb(sdk).getItem(input);
+      sdk.destroy();
+      const [bySdk, direct] = seen.map((r) => ({
+        method: r.method,
+        url: r.url,
+        host: r.headers.host,
+        contentType: r.headers['content-type'],
+        target: r.headers['x-amz-target'],
+        body: JSON.parse(r.body),
+        scope: /Credential=[^/]+\/\d+\/([^,]+),/.exec(r.headers.authorization ?? '')?.[1],
+      }));
+      expect(bySdk).toMatchObject({ method: 'POST', url: '/prefix/', target: 'DynamoDB_20120810.GetItem' });
+      expect(direct).toEqual(bySdk);
+    });
   });
 });

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TIMEOUTS, sendHttp, TransportError } from '../../functions/sinch/http';
+import { DEFAULT_TIMEOUTS, sendHttp, TransportError } from '../../functions/http/transport';
 
 let server: Server;
 let base: URL;

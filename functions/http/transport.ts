@@ -1,10 +1,17 @@
 /**
- * The one HTTP transport the Sinch client and token provider use: keep-alive connections, a
- * connect timeout and a total timeout.
+ * The one HTTP transport of the functions' own calls: Sinch's API and token endpoint, and the AWS
+ * calls made without the SDK's middleware stack (`functions/aws/aws-json-call.ts`). Keep-alive
+ * connections, a connect timeout and a total timeout.
  *
  * Why node:http(s) and not fetch: Node's global fetch keeps connections alive but offers no
  * connect timeout without importing `undici` (a new ~1 MB dependency in every bundle). A
  * keep-alive `Agent` plus two timers gives both timeouts with no dependency.
+ *
+ * Why not the AWS SDK's `NodeHttpHandler` for the AWS calls: per request it arms up to three
+ * timers (a socket-acquisition warning, a deferred keep-alive setting, a deferred socket timeout)
+ * and wraps the answer in a stream the caller collects again, about 0.13 ms of CPU per call more
+ * than this (docs/benchmarks.md, "Reading them"); the send function makes two or three AWS calls
+ * per command, and in Lambda CPU time is billed time.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -26,7 +33,7 @@ export interface HttpResponse {
 
 /**
  * No answer: `timeout` (connect or total), `network` (refused, reset, dropped) or `aborted` (the
- * caller's signal fired: its invocation is ending; an aborted request may still have reached Sinch).
+ * caller's signal fired: its invocation is ending; an aborted request may still have reached the server).
  */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
@@ -39,8 +46,8 @@ export class TransportError extends Error {
   }
 }
 
-// One pool per container: connections to Sinch and the token endpoint are reused across
-// invocations, which saves a TLS handshake per send.
+// One pool per container: connections to Sinch, its token endpoint and AWS are reused across
+// invocations, which saves a TLS handshake per call. 50 per host, as the AWS SDK's default agent.
 const agents = {
   'http:': new HttpAgent({ keepAlive: true, maxSockets: 50 }),
   'https:': new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
