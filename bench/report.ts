@@ -150,7 +150,11 @@ export function formatReport(report: BenchReport): string {
   else if (send) {
     rows.push([
       `send (${send.commands} commands, ${send.groups} groups, Sinch ${send.sinchLatencyMs} ms, concurrency ${send.concurrency} x batch ${send.batchSize})`,
-      `${fmt(send.sendsPerSec)} sends/s, ${send.tokenRequests} token request(s), CPU ${fmt(send.cpuMsPerSend)} ms/send; ` +
+      `${fmt(send.sendsPerSec)} sends/s` +
+        (send.sendsPerSecRounds
+          ? ` (median of ${send.sendsPerSecRounds.map((r) => fmt(r)).join(', ')})`
+          : '') +
+        `, ${send.tokenRequests} token request(s), CPU ${fmt(send.cpuMsPerSend)} ms/send; ` +
         `invocations: ${fmt(send.invocationMeanMs)} ms mean for ${fmt(send.recordsPerInvocation)} records; ` +
         `DynamoDB stand-in ${fmt(send.dynamoDbStandInWritesPerSec)} writes/s` +
         (send.standInCpuMsPerSend
