@@ -189,7 +189,8 @@ export function localQueueUrl(endpoint: string, name: string): string {
 
 function serveOverIpc(ready: Record<string, unknown>, sinch?: SinchStandIn): void {
   process.send?.({ ready });
-  const accepted = () => sinch?.sends().filter((s) => s.outcome === 'accepted').length ?? 0;
+  // Asked every 5 ms while the benchmark waits: a counter, not a filter over every request kept.
+  const accepted = () => sinch?.acceptedSends() ?? 0;
   process.on('message', (m) => {
     const {
       id,

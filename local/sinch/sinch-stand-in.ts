@@ -164,6 +164,11 @@ export interface SinchStandIn {
   admin: SinchWebhooksRoutes;
   /** Successful token fetches so far. */
   tokenFetches(): number;
+  /**
+   * messages:send requests answered 2xx so far: what `sends()` filtered on `accepted` counts,
+   * without copying and filtering every request recorded (cheap enough to ask every few ms).
+   */
+  acceptedSends(): number;
   /** Highest number of messages:send requests in progress at once. */
   maxInFlight(): number;
   /** Answers for the next messages:send requests that no `scriptFor` entry matched, in order. */
@@ -273,6 +278,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
   const state = {
     requests: [] as RecordedRequest[],
     tokenFetches: 0,
+    acceptedSends: 0,
     inFlight: 0,
     maxInFlight: 0,
     queue: [] as SinchAnswer[],
@@ -439,6 +445,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     const answer = (status: number) => {
       recorded.status = status;
       recorded.outcome = status < 300 ? 'accepted' : 'rejected';
+      if (status < 300) state.acceptedSends++;
     };
     const token = bearerOf(req);
     const validUntil = token ? tokens.get(token) : undefined;
@@ -603,6 +610,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     },
     admin,
     tokenFetches: () => state.tokenFetches,
+    acceptedSends: () => state.acceptedSends,
     maxInFlight: () => state.maxInFlight,
     script: (...next) => {
       state.queue.push(...next);
@@ -623,6 +631,7 @@ export async function startSinchStandIn(options: SinchStandInOptions = {}): Prom
     reset: () => {
       state.requests = [];
       state.tokenFetches = 0;
+      state.acceptedSends = 0;
       state.maxInFlight = 0;
       state.queue = [];
       state.byCorrelation.clear();

@@ -222,6 +222,19 @@ describe('the built-in Sinch stand-in', () => {
     expect(first.body.error).toMatchObject({ code: status, status: name });
   });
 
+  it('counts the sends it accepted as sends() shows them, and forgets them on reset', async () => {
+    await send(textTo('+46700000000'));
+    await send(textTo('+46700000400'));
+    await send(textTo('+46700000429'));
+    await send(textTo('+46700000429'));
+    await send({ ...textTo('+46700000000'), unknown_field: 1 });
+    const acceptedInSends = sinch.sends().filter((s) => s.outcome === 'accepted').length;
+    expect(sinch.acceptedSends()).toBe(2);
+    expect(sinch.acceptedSends()).toBe(acceptedInSends);
+    sinch.reset();
+    expect(sinch.acceptedSends()).toBe(0);
+  });
+
   it('rate-limits a recipient ending in 0429 once per command, then accepts and delivers', async () => {
     const first = await send(textTo('+46700000429'));
     const retry = await send(textTo('+46700000429'));
