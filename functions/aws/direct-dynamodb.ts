@@ -1,9 +1,9 @@
 /**
- * DynamoDB's `GetItem` and `UpdateItem` for the send path through the DynamoDB client's own
- * parts (`aws-json-call.ts`: credentials, region, signer with clock-skew correction, HTTP
- * handler, retry strategy) but not its middleware stack, which cost about 0.4 ms of CPU per call
- * (docs/benchmarks.md, "Reading them"); the send function makes two per command (the command
- * record's claim and completion), and a read when a claim is refused.
+ * DynamoDB's `GetItem`, `UpdateItem` and `BatchGetItem` for the send path through the DynamoDB
+ * client's own parts (`aws-json-call.ts`: credentials, region, signer with clock-skew correction,
+ * HTTP handler, retry strategy) but not its middleware stack, which cost about 0.4 ms of CPU per
+ * call (docs/benchmarks.md, "Reading them"); the send function makes two per command (the command
+ * record's claim and completion) and shares a suppression check's `BatchGetItem` with its batch.
  *
  * Kept exactly as the SDK has it:
  * - the endpoint: resolved once per client, operation and table by the client's own endpoint
@@ -25,6 +25,10 @@
  * with the status, request id, attempts and total retry delay.
  */
 import {
+  BatchGetItem$,
+  BatchGetItemCommand,
+  type BatchGetItemCommandInput,
+  type BatchGetItemCommandOutput,
   type DynamoDBClient,
   GetItem$,
   GetItemCommand,
@@ -159,10 +163,13 @@ async function sdkEndpointOf(
 }
 
 const OPERATIONS = {
+  BatchGetItem: { schema: BatchGetItem$, instructions: BatchGetItemCommand },
   GetItem: { schema: GetItem$, instructions: GetItemCommand },
   UpdateItem: { schema: UpdateItem$, instructions: UpdateItemCommand },
 } as const;
 type Operation = keyof typeof OPERATIONS;
+/** The fields of an input the endpoint depends on (the table, or a batch's tables). */
+type TableInput = { TableName?: string | undefined; RequestItems?: Record<string, unknown> | undefined };
 
 /** Binary values as the wire has them (base64), as the SDK's serializer writes them. */
 function binaryAsBase64(_key: string, value: unknown): unknown {
@@ -187,9 +194,9 @@ function decodeBinary(value: unknown): void {
 }
 
 /**
- * `getItem` and `updateItem` on `client`'s configuration without the SDK's middleware stack;
- * same inputs, outputs and errors as `client.send(new GetItemCommand(...))` and
- * `UpdateItemCommand`.
+ * `getItem`, `updateItem` and `batchGetItem` on `client`'s configuration without the SDK's
+ * middleware stack; same inputs, outputs and errors as `client.send(new GetItemCommand(...))`,
+ * `UpdateItemCommand` and `BatchGetItemCommand`.
  *
  * @example
  * const ddb = createDirectDynamoDb(new DynamoDBClient({}));
@@ -200,14 +207,15 @@ export function createDirectDynamoDb(client: DynamoDBClient) {
   const protocol = client.config.protocol as unknown as ProtocolLike;
   const endpoints = new Map<string, Promise<AwsJsonEndpoint>>();
 
-  function endpointOf(operation: Operation, TableName: string | undefined): Promise<AwsJsonEndpoint> {
-    const key = `${operation}\n${TableName ?? ''}`;
+  function endpointOf(operation: Operation, input: TableInput): Promise<AwsJsonEndpoint> {
+    // What the operations' endpoint parameters read of an input: its table, or its tables.
+    const key = `${operation}\n${input.TableName ?? Object.keys(input.RequestItems ?? {}).join('\n')}`;
     let endpoint = endpoints.get(key);
     if (!endpoint) {
       endpoint = sdkEndpointOf(
         client.config as unknown as EndpointConfig,
         OPERATIONS[operation].instructions.getEndpointParameterInstructions() as Record<string, Instruction>,
-        { TableName },
+        input as Record<string, unknown>,
       ).then(({ url, headers, properties }) => {
         const scheme = properties?.authSchemes?.[0];
         return {
@@ -265,11 +273,8 @@ export function createDirectDynamoDb(client: DynamoDBClient) {
     };
   }
 
-  async function send<Output>(
-    operation: Operation,
-    input: { TableName: string | undefined },
-  ): Promise<Output> {
-    const endpoint = await endpointOf(operation, input.TableName);
+  async function send<Output>(operation: Operation, input: TableInput): Promise<Output> {
+    const endpoint = await endpointOf(operation, input);
     const answer = await call(endpoint, operation, JSON.stringify(input, binaryAsBase64), {
       toError: errorOf(operation),
     });
@@ -278,6 +283,8 @@ export function createDirectDynamoDb(client: DynamoDBClient) {
     if (answer.text.includes('"B')) {
       decodeBinary(output.Item);
       decodeBinary(output.Attributes);
+      decodeBinary(output.Responses);
+      decodeBinary(output.UnprocessedKeys);
       decodeBinary(
         (output.ItemCollectionMetrics as { ItemCollectionKey?: unknown } | undefined)?.ItemCollectionKey,
       );
@@ -292,6 +299,7 @@ export function createDirectDynamoDb(client: DynamoDBClient) {
   }
 
   return {
+    batchGetItem: (input: BatchGetItemCommandInput) => send<BatchGetItemCommandOutput>('BatchGetItem', input),
     getItem: (input: GetItemCommandInput) => send<GetItemCommandOutput>('GetItem', input),
     updateItem: (input: UpdateItemCommandInput) => send<UpdateItemCommandOutput>('UpdateItem', input),
   };

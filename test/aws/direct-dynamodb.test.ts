@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
   type DynamoDBClientConfig,
@@ -59,7 +60,7 @@ describe('direct DynamoDB', () => {
     ddb = await startLocalDynamoDb({ tables: [TableName], region: REGION });
     proxy = await startSqsFaultProxy({
       target: ddb.endpoint,
-      operations: ['GetItem', 'UpdateItem', 'PutItem'],
+      operations: ['GetItem', 'UpdateItem', 'PutItem', 'BatchGetItem'],
       rate: 0,
       modes: ['before'],
       verifySignature: { region: REGION, credentials, service: 'dynamodb' },
@@ -131,6 +132,66 @@ describe('direct DynamoDB', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('reads a batch (BatchGetItem) as the SDK does: found items, binary decoded, the missing left out', async () => {
+    for (const [id, extra] of [
+      ['batch-1', { n: { N: '1' } }],
+      ['batch-2', { raw: { B: new Uint8Array([7, 0, 255]) }, on: { BOOL: true } }],
+    ] as const) {
+      await reader.send(new PutItemCommand({ TableName, Item: { id: { S: id }, ...extra } }));
+    }
+    const input = {
+      RequestItems: {
+        [TableName]: {
+          Keys: ['batch-1', 'batch-2', 'batch-missing'].map((id) => ({ id: { S: id } })),
+          ConsistentRead: true,
+        },
+      },
+    };
+    const byId = (items: Record<string, AttributeValue>[] = []) =>
+      [...items].sort((a, b) => String(a.id?.S).localeCompare(String(b.id?.S)));
+    const direct = await createDirectDynamoDb(clientWith()).batchGetItem(input);
+    const bySdk = await reader.send(new BatchGetItemCommand(input));
+    expect(byId(direct.Responses?.[TableName])).toEqual(byId(bySdk.Responses?.[TableName]));
+    expect(byId(direct.Responses?.[TableName])).toEqual([
+      { id: { S: 'batch-1' }, n: { N: '1' } },
+      { id: { S: 'batch-2' }, raw: { B: new Uint8Array([7, 0, 255]) }, on: { BOOL: true } },
+    ]);
+    expect(direct.UnprocessedKeys).toEqual(bySdk.UnprocessedKeys);
+  });
+
+  it("hands back a throttled batch's UnprocessedKeys as the SDK does, binary decoded", async () => {
+    // dynalite never leaves keys unprocessed: the proxy answers as DynamoDB does when it throttles.
+    const unprocessed = {
+      [TableName]: {
+        Keys: [{ id: { S: 'batch-u' }, part: { B: 'AP8=' } }],
+        ConsistentRead: true,
+        ProjectionExpression: 'id, part',
+      },
+    };
+    proxy.rate = 1;
+    proxy.answer = {
+      status: 200,
+      type: 'unused',
+      fields: { Responses: { [TableName]: [] }, UnprocessedKeys: unprocessed },
+    };
+    const input = {
+      RequestItems: {
+        [TableName]: {
+          Keys: [{ id: { S: 'batch-u' }, part: { B: new Uint8Array([0, 255]) } }],
+          ConsistentRead: true,
+          ProjectionExpression: 'id, part',
+        },
+      },
+    };
+    const direct = await createDirectDynamoDb(clientWith()).batchGetItem(input);
+    const bySdk = await reader.send(new BatchGetItemCommand(input));
+    expect(direct.UnprocessedKeys).toEqual(bySdk.UnprocessedKeys);
+    expect(direct.UnprocessedKeys?.[TableName]?.Keys).toEqual([
+      { id: { S: 'batch-u' }, part: { B: new Uint8Array([0, 255]) } },
+    ]);
+    expect(direct.Responses).toEqual(bySdk.Responses);
   });
 
   it('is refused with another secret, named as DynamoDB and the SDK name it, and not retried', async () => {
@@ -420,15 +481,21 @@ describe('direct DynamoDB endpoint', () => {
       } as never,
     });
     const input = { TableName, Key: { id: { S: 'x' } } };
+    const batch = { RequestItems: { [TableName]: { Keys: [{ id: { S: 'x' } }] } } };
+    const directCalls = createDirectDynamoDb(client);
     await client.send(new GetItemCommand(input));
-    await createDirectDynamoDb(client).getItem(input);
+    await directCalls.getItem(input);
+    await client.send(new BatchGetItemCommand(batch));
+    await directCalls.batchGetItem(batch);
     client.destroy();
-    const [sdk, direct] = seen.map((r) => ({
+    const [sdk, direct, sdkBatch, directBatch] = seen.map((r) => ({
       url: `${r.protocol}//${r.hostname}${r.port ? `:${r.port}` : ''}${r.path}`,
       host: r.headers.host,
       scope: /Credential=[^/]+\/\d+\/([^,]+),/.exec(r.headers.authorization ?? '')?.[1],
       target: r.headers['x-amz-target'],
     }));
+    expect(directBatch).toEqual(sdkBatch);
+    expect(directBatch?.target).toBe('DynamoDB_20120810.BatchGetItem');
     return { sdk, direct };
   }
 
@@ -462,12 +529,15 @@ describe('direct DynamoDB endpoint', () => {
       },
       'https://dynamodb.eu-west-1.amazonaws.com/',
     ],
-  ])('%s: the same URL, host and signing scope as the SDK', async (_name, config, url) => {
-    const { sdk, direct } = await requestsOf(config);
-    expect(sdk?.url).toBe(url);
-    expect(direct).toEqual(sdk);
-    expect(direct?.target).toBe('DynamoDB_20120810.GetItem');
-  });
+  ])(
+    '%s: the same URL, host and signing scope as the SDK (GetItem and BatchGetItem)',
+    async (_name, config, url) => {
+      const { sdk, direct } = await requestsOf(config);
+      expect(sdk?.url).toBe(url);
+      expect(direct).toEqual(sdk);
+      expect(direct?.target).toBe('DynamoDB_20120810.GetItem');
+    },
+  );
 
   it('AWS_ENDPOINT_URL_DYNAMODB (with a path): the same URL as the SDK', async () => {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = 'http://localhost:4566/prefix';
