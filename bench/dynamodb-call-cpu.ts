@@ -1,6 +1,7 @@
 /**
  * CPU per DynamoDB call of the send path, through the SDK client (`client.send`, with
- * `cacheMiddleware` as the command record had it) and through the direct caller
+ * `cacheMiddleware` as the command record had it; the suppression check's `BatchGetItem` through
+ * the document client over a plain client, as the check had it) and through the direct caller
  * (`functions/aws/direct-dynamodb.ts`), against dynalite in its own process so that only the
  * caller's CPU is counted (`process.cpuUsage()` of this process). Calls are made one at a time,
  * as the send function makes them; rounds alternate between the two so that load changes on the
@@ -10,6 +11,7 @@
  * Prints JSON: microseconds of CPU per call for each caller and operation, per round and median.
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDirectDynamoDb } from '../functions/aws/direct-dynamodb';
 import { startStandInProcess } from './stand-in-processes';
@@ -61,18 +63,33 @@ async function main() {
   };
   const sdkClient = new DynamoDBClient({ ...config, cacheMiddleware: true });
   const direct = createDirectDynamoDb(new DynamoDBClient(config));
+  const docClient = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   // Each claim creates a new record (the usual, first claim); reads read records written.
   let written = 0;
   const readKey = (i: number) => claimInput(i % Math.max(1, written)).Key;
+  /** A suppression check's batch (suppression-list.ts): ten keys, consistent, projected. */
+  const batchOf = (i: number) => ({
+    [TableName]: {
+      Keys: Array.from({ length: 10 }, (_, k) => readKey(i * 10 + k)),
+      ConsistentRead: true,
+      ProjectionExpression: 'id, suppressed',
+    },
+  });
   const callers = {
     sdk: {
       UpdateItem: () => sdkClient.send(new UpdateItemCommand(claimInput(written++))),
       GetItem: (i: number) =>
         sdkClient.send(new GetItemCommand({ TableName, Key: readKey(i), ConsistentRead: true })),
+      BatchGetItem: (i: number) => {
+        const batch = batchOf(i)[TableName];
+        const Keys = batch.Keys.map((key) => ({ id: key.id?.S }));
+        return docClient.send(new BatchGetCommand({ RequestItems: { [TableName]: { ...batch, Keys } } }));
+      },
     },
     direct: {
       UpdateItem: () => direct.updateItem(claimInput(written++)),
       GetItem: (i: number) => direct.getItem({ TableName, Key: readKey(i), ConsistentRead: true }),
+      BatchGetItem: (i: number) => direct.batchGetItem({ RequestItems: batchOf(i) }),
     },
   };
   /** Microseconds of this process's CPU per call, over `calls` calls one at a time. */
@@ -112,6 +129,7 @@ async function main() {
     ),
   );
   sdkClient.destroy();
+  docClient.destroy();
   await dynamo.close();
 }
 
