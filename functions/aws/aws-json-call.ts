@@ -256,16 +256,25 @@ function escapeUri(value: string): string {
   );
 }
 
+/** Socket errors the SDK's handler renames `TimeoutError` (its `NODEJS_TIMEOUT_ERROR_CODES`). */
+const HANDLER_TIMEOUT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
 /**
  * A transport failure as the SDK's handler throws it, so that callers, logs and the retry rules
- * see the same errors: Node's own socket error (`ECONNRESET`, `ECONNREFUSED`...), a `TimeoutError`
- * (with `ETIMEDOUT` for an answer that did not come), an `AbortError` when the caller gave up.
+ * see the same errors: Node's own socket error (`ECONNREFUSED`...; a reset or broken pipe named
+ * `TimeoutError`, code kept), a `TimeoutError` (with `ETIMEDOUT` for an answer that did not
+ * come), an `AbortError` when the caller gave up.
  */
 function asHandlerError(error: unknown): unknown {
   if (!(error instanceof TransportError)) return error;
   switch (error.kind) {
-    case 'network':
-      return error.cause instanceof Error ? error.cause : error;
+    case 'network': {
+      if (!(error.cause instanceof Error)) return error;
+      const code = (error.cause as NodeJS.ErrnoException).code;
+      return HANDLER_TIMEOUT_CODES.has(code ?? '')
+        ? Object.assign(error.cause, { name: 'TimeoutError' })
+        : error.cause;
+    }
     case 'aborted':
       return Object.assign(new Error(error.message, { cause: error }), { name: 'AbortError' });
     case 'connect_timeout':

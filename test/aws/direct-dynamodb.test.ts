@@ -377,7 +377,8 @@ describe('direct DynamoDB', () => {
       .getItem({ TableName, Key: { id: { S: 'x' } } })
       .catch((e: unknown) => e);
     expect(proxy.counts.calls - calls).toBe(3);
-    expect(error).toMatchObject({ code: 'ECONNRESET', $metadata: { attempts: 3 } });
+    // As the SDK's handler throws it: Node's error, named TimeoutError (its code kept).
+    expect(error).toMatchObject({ name: 'TimeoutError', code: 'ECONNRESET', $metadata: { attempts: 3 } });
   });
 
   it('goes through after a reset, and a write applied before the reset is replayed as the SDK replays it', async () => {
