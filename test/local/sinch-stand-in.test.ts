@@ -231,6 +231,8 @@ describe('the built-in Sinch stand-in', () => {
     const acceptedInSends = sinch.sends().filter((s) => s.outcome === 'accepted').length;
     expect(sinch.acceptedSends()).toBe(2);
     expect(sinch.acceptedSends()).toBe(acceptedInSends);
+    // The accepted sends' reports go out before the next test starts listening.
+    await sinch.reportsSettled();
     sinch.reset();
     expect(sinch.acceptedSends()).toBe(0);
   });
