@@ -23,6 +23,8 @@ describe('direct SendMessage', () => {
   let proxy: SqsFaultProxy;
   let reader: SQSClient;
   let queueUrl: string;
+  /** Request bodies of the SendMessage calls that reached the queue, in order. */
+  const wire: string[] = [];
   const clients: SQSClient[] = [];
   const clientWith = (
     config: {
@@ -40,6 +42,9 @@ describe('direct SendMessage', () => {
     sqs = await startLocalSqs({
       region: REGION,
       queues: [{ name: 'direct.fifo', attributes: { FifoQueue: 'true' } }],
+    });
+    sqs.observe((exchange) => {
+      if (exchange.target === 'AmazonSQS.SendMessage') wire.push(exchange.requestBody);
     });
     proxy = await startSqsFaultProxy({
       target: sqs.endpoint,
@@ -101,6 +106,27 @@ describe('direct SendMessage', () => {
     expect(message?.MessageAttributes?.channel?.StringValue).toBe('WHATSAPP');
   });
 
+  it("writes the SDK's request byte for byte", async () => {
+    const input = {
+      // Out of the SDK's member order on purpose: the wire must have the schema's order.
+      MessageAttributes: {
+        type: { StringValue: 'sinch.conversation.message_inbound', DataType: 'String' },
+        size: { DataType: 'Number', StringValue: '12' },
+      },
+      MessageDeduplicationId: 'same-bytes',
+      MessageGroupId: 'app:SMS:46700000002',
+      MessageBody: JSON.stringify({ text: 'Héllo "world" ☃ 😀\n' }),
+      QueueUrl: queueUrl,
+    };
+    const before = wire.length;
+    await clientWith().send(new SendMessageCommand(input));
+    await createDirectSendMessage(clientWith())(input);
+    expect(wire.length - before).toBe(2);
+    expect(wire.at(-1)).toBe(wire.at(-2));
+    // The second is a duplicate of the first for SQS's FIFO deduplication.
+    expect(await receiveAll()).toHaveLength(1);
+  });
+
   it("checks signatures as SQS does: the SDK client's own request passes the proxy", async () => {
     await clientWith().send(
       new SendMessageCommand({
@@ -140,8 +166,14 @@ describe('direct SendMessage', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SqsRequestError);
     expect((error as SqsRequestError).statusCode).toBe(400);
-    expect((error as SqsRequestError).name).not.toMatch(/^Http/);
     expect(proxy.counts.calls - calls).toBe(1);
+    // As the SDK names it (SQS's query-compatible code, here MissingParameter), not by the JSON
+    // answer's `__type` (InvalidParameterValueException).
+    const bySdk = await clientWith({ maxAttempts: 3 })
+      .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'no group on a FIFO queue' }))
+      .catch((e: Error) => e);
+    expect((error as SqsRequestError).name).toBe((bySdk as Error).name);
+    expect((error as SqsRequestError).name).toBe('MissingParameter');
   });
 
   it('retries a 500 within maxAttempts, then throws InternalFailure', async () => {
