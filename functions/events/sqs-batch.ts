@@ -3,7 +3,8 @@
  * coalesces the messages its callers publish in the same turn of the event loop into as few
  * calls as those limits allow, while each caller still awaits its own message.
  */
-import { type MessageAttributeValue, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
+import { createDirectSendMessageBatch } from './direct-send-message';
 
 /** SQS limits of one `SendMessageBatch`: 10 entries, 1 MiB of bodies and attributes together. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -90,40 +91,38 @@ interface Pending {
  * await events.publish({ MessageBody, MessageGroupId, MessageDeduplicationId });
  */
 export function createBatchingPublisher(options: { sqs: SQSClient; queueUrl: string }) {
+  // The client's own parts without its middleware stack: see direct-send-message.ts for why.
+  const sendMessageBatch = createDirectSendMessageBatch(options.sqs);
   let pending: Pending[] = [];
 
   const flush = () => {
     const items = pending;
     pending = [];
     for (const calls of packBatches(items, (item) => entryBytes(item.entry))) {
-      options.sqs
-        .send(
-          new SendMessageBatchCommand({
-            QueueUrl: options.queueUrl,
-            Entries: calls.map(({ entry }, i) => ({ Id: String(i), ...entry })),
-          }),
-        )
-        .then(
-          (answer) => {
-            const failed = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
-            const taken = new Set((answer.Successful ?? []).map((s) => s.Id));
-            calls.forEach((call, i) => {
-              const refusal = failed.get(String(i));
-              if (taken.has(String(i))) call.resolve();
-              else
-                call.reject(
-                  new BatchEntryError(
-                    refusal?.Code ?? 'NoAnswer',
-                    refusal?.Message ?? 'SQS listed this entry neither as successful nor as failed',
-                    refusal?.SenderFault ?? false,
-                  ),
-                );
-            });
-          },
-          (error: unknown) => {
-            for (const call of calls) call.reject(error);
-          },
-        );
+      sendMessageBatch({
+        QueueUrl: options.queueUrl,
+        Entries: calls.map(({ entry }, i) => ({ Id: String(i), ...entry })),
+      }).then(
+        (answer) => {
+          const failed = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
+          const taken = new Set((answer.Successful ?? []).map((s) => s.Id));
+          calls.forEach((call, i) => {
+            const refusal = failed.get(String(i));
+            if (taken.has(String(i))) call.resolve();
+            else
+              call.reject(
+                new BatchEntryError(
+                  refusal?.Code ?? 'NoAnswer',
+                  refusal?.Message ?? 'SQS listed this entry neither as successful nor as failed',
+                  refusal?.SenderFault ?? false,
+                ),
+              );
+          });
+        },
+        (error: unknown) => {
+          for (const call of calls) call.reject(error);
+        },
+      );
     }
   };
 

@@ -13,6 +13,7 @@ import {
   type QueueEntry,
 } from '../../functions/events/sqs-batch';
 import { type LocalSqs, startLocalSqs } from '../../local/aws/sqs-server';
+import { startSqsFaultProxy } from '../support/faults/sqs-fault-proxy';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let sqs: LocalSqs;
@@ -115,7 +116,42 @@ describe('createBatchingPublisher', () => {
       publisher.publish(entry('g2', 'x2')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect((results[0] as PromiseRejectedResult).reason.name).toMatch(/QueueDoesNotExist|NonExistentQueue/);
+    // Named as the SDK names SQS's AWS.SimpleQueueService.NonExistentQueue.
+    expect((results[0] as PromiseRejectedResult).reason.name).toBe('QueueDoesNotExist');
+  });
+
+  it('rejects with NoAnswer an entry SQS listed neither as successful nor as failed', async () => {
+    const url = freshQueue();
+    // SQS takes the call, and its answer lists the first entry only.
+    const proxy = await startSqsFaultProxy({
+      target: sqs.endpoint,
+      operations: ['SendMessageBatch'],
+      rate: 1,
+      modes: ['after'],
+      answer: {
+        status: 200,
+        page: JSON.stringify({ Successful: [{ Id: '0', MessageId: 'm-0', MD5OfMessageBody: '-' }] }),
+      },
+    });
+    try {
+      const publisher = createBatchingPublisher({
+        sqs: client,
+        queueUrl: url.replace(sqs.endpoint, proxy.endpoint),
+      });
+      const results = await Promise.allSettled([
+        publisher.publish(entry('g1', 'n1')),
+        publisher.publish(entry('g2', 'n2')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+        name: 'BatchEntryError',
+        code: 'NoAnswer',
+        senderFault: false,
+      });
+      expect(proxy.counts).toMatchObject({ calls: 1, after: 1 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
