@@ -45,15 +45,7 @@ import {
   AwsRequestError,
   createAwsJsonCall,
 } from './aws-json-call';
-
-/** The client's protocol (AWS JSON 1.0 with DynamoDB's codec and error registry). */
-interface ProtocolLike {
-  deserializeResponse(
-    operationSchema: unknown,
-    context: object,
-    response: { statusCode: number; headers: Record<string, string>; body: Uint8Array },
-  ): Promise<unknown>;
-}
+import { sdkExceptionOf } from './sdk-exception';
 
 /** Endpoint as the SDK's resolver answers it. */
 interface ResolvedEndpoint {
@@ -204,7 +196,6 @@ function decodeBinary(value: unknown): void {
  */
 export function createDirectDynamoDb(client: DynamoDBClient) {
   const call = createAwsJsonCall(client, { signingName: 'dynamodb', targetPrefix: 'DynamoDB_20120810' });
-  const protocol = client.config.protocol as unknown as ProtocolLike;
   const endpoints = new Map<string, Promise<AwsJsonEndpoint>>();
 
   function endpointOf(operation: Operation, input: TableInput): Promise<AwsJsonEndpoint> {
@@ -242,35 +233,14 @@ export function createDirectDynamoDb(client: DynamoDBClient) {
 
   /** DynamoDB's error answer as the SDK's exception; anything that is not JSON by its status. */
   function errorOf(operation: Operation) {
-    return async (answer: AwsJsonAnswer): Promise<Error> => {
-      let json = answer.text.trim() === '';
-      try {
-        json ||= typeof JSON.parse(answer.text) === 'object';
-      } catch {
-        // A proxy's or load balancer's page: not DynamoDB's answer, named by its status below.
-      }
-      if (json) {
-        try {
-          await protocol.deserializeResponse(
-            OPERATIONS[operation].schema,
-            {},
-            {
-              statusCode: answer.statusCode,
-              headers: answer.headers,
-              body: answer.bytes,
-            },
-          );
-        } catch (error) {
-          return error as Error;
-        }
-      }
-      return new AwsRequestError(
+    return async (answer: AwsJsonAnswer): Promise<Error> =>
+      (await sdkExceptionOf(client, OPERATIONS[operation].schema, answer)) ??
+      new AwsRequestError(
         `Http${answer.statusCode}`,
         `DynamoDB answered ${answer.statusCode}: ${answer.text.slice(0, 200)}`,
         answer.statusCode,
         { metadata: { httpStatusCode: answer.statusCode, requestId: answer.headers['x-amzn-requestid'] } },
       );
-    };
   }
 
   async function send<Output>(operation: Operation, input: TableInput): Promise<Output> {

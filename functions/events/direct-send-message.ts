@@ -36,6 +36,7 @@ import {
   createAwsJsonCall,
   isRetryable,
 } from '../aws/aws-json-call';
+import { sdkExceptionOf } from '../aws/sdk-exception';
 
 /** A message attribute as the SDK takes it (`MessageAttributeValue`). */
 export interface DirectMessageAttribute {
@@ -117,15 +118,6 @@ function wireMessage(key: 'QueueUrl' | 'Id', value: string, message: DirectMessa
   };
 }
 
-/** The client's protocol (AWS JSON 1.0, query-compatible, with SQS's error registry). */
-interface ProtocolLike {
-  deserializeResponse(
-    operationSchema: unknown,
-    context: object,
-    response: { statusCode: number; headers: Record<string, string>; body: Uint8Array },
-  ): Promise<unknown>;
-}
-
 const OPERATIONS = { SendMessage: SendMessage$, SendMessageBatch: SendMessageBatch$ } as const;
 type Operation = keyof typeof OPERATIONS;
 
@@ -136,7 +128,6 @@ function createDirectSqsCall(client: SQSClient) {
     targetPrefix: 'AmazonSQS',
     headers: { 'x-amzn-query-mode': 'true' },
   });
-  const protocol = client.config.protocol as unknown as ProtocolLike;
   // Per container: each queue's URL, parsed once.
   const endpoints = new Map<string, AwsJsonEndpoint>();
 
@@ -160,26 +151,15 @@ function createDirectSqsCall(client: SQSClient) {
   function errorOf(operation: Operation) {
     return async (answer: AwsJsonAnswer): Promise<Error> => {
       const metadata = { httpStatusCode: answer.statusCode, requestId: answer.headers['x-amzn-requestid'] };
-      let json = answer.text.trim() === '';
-      try {
-        json ||= typeof JSON.parse(answer.text) === 'object';
-      } catch {
-        // A proxy's or load balancer's page: not SQS's answer, named by its status below.
-      }
-      if (json) {
-        try {
-          await protocol.deserializeResponse(OPERATIONS[operation], {}, { ...answer, body: answer.bytes });
-        } catch (error) {
-          const named = error as Error;
-          return new SqsRequestError(named.name, named.message, answer.statusCode, { metadata });
-        }
-      }
-      return new SqsRequestError(
-        `Http${answer.statusCode}`,
-        `SQS answered ${answer.statusCode}: ${answer.text.slice(0, 200)}`,
-        answer.statusCode,
-        { metadata },
-      );
+      const named = await sdkExceptionOf(client, OPERATIONS[operation], answer);
+      return named
+        ? new SqsRequestError(named.name, named.message, answer.statusCode, { metadata })
+        : new SqsRequestError(
+            `Http${answer.statusCode}`,
+            `SQS answered ${answer.statusCode}: ${answer.text.slice(0, 200)}`,
+            answer.statusCode,
+            { metadata },
+          );
     };
   }
   const toErrors = { SendMessage: errorOf('SendMessage'), SendMessageBatch: errorOf('SendMessageBatch') };
