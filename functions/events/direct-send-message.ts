@@ -1,9 +1,9 @@
 /**
  * SQS's `SendMessage` (the webhook's hot path) and `SendMessageBatch` (the send function's outcome
  * events) through the SQS client's own parts (`functions/aws/aws-json-call.ts`: credentials,
- * region, SigV4 signer with the client's clock-skew correction, HTTP handler with its agent,
- * keep-alive and TLS, and retry strategy with `AWS_MAX_ATTEMPTS` / `maxAttempts`), but not its
- * middleware stack.
+ * region, SigV4 signer with the client's clock-skew correction, and retry strategy with
+ * `AWS_MAX_ATTEMPTS` / `maxAttempts`; the request goes over the functions' own keep-alive
+ * transport), but not its middleware stack.
  *
  * Why it is hand-written: the stack (schema serde, endpoint rules, user agent, retry and
  * checksum middleware) cost about 0.4 ms of CPU per call in the webhook benchmark, as much as
@@ -79,7 +79,8 @@ export interface DirectSendMessageBatchOutput {
 
 /**
  * SQS refused the request, or no answer came: `name` is the SDK's name for SQS's error (e.g.
- * `QueueDoesNotExist`, `InternalFailure`), or the HTTP handler's error name when no answer came.
+ * `QueueDoesNotExist`, `InternalFailure`), or, when no answer came, the transport's error name
+ * (as the SDK's handler names it: `TimeoutError`, Node's socket error).
  */
 export class SqsRequestError extends AwsRequestError {}
 
@@ -174,7 +175,7 @@ function createDirectSqsCall(client: SQSClient) {
       return await call(endpointOf(queueUrl), operation, body, { toError: toErrors[operation], abortSignal });
     } catch (error) {
       if (error instanceof SqsRequestError || abortSignal?.aborted) throw error;
-      // No answer (connection refused or reset, timeout): named by the handler's error.
+      // No answer (connection refused or reset, timeout): named as the SDK's handler names it.
       throw new SqsRequestError(
         (error as Error)?.name ?? 'NetworkingError',
         (error as Error)?.message ?? String(error),
